@@ -1,0 +1,3 @@
+from kpkclassify.cli import main
+
+main()

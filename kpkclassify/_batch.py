@@ -1,0 +1,402 @@
+"""Streaming classification of files: chunked, optionally parallel, atomic, nothing lost.
+
+Rows are read, classified and written chunk by chunk, so memory stays flat whatever the
+file size. Output rows keep every original cell, in order; the prediction columns are
+added after the original ones. The output is written to a temporary file beside the
+destination and renamed into place only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from ._io import InputError, TableReader, resolve_text_columns, same_file
+from ._labels import LABELS, OTHER
+
+PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "status")
+STATUS_OK, STATUS_EMPTY, STATUS_RAGGED = "ok", "empty_text", "ragged"
+
+
+@dataclass
+class BatchSummary:
+    """What a batch run did.
+
+    Attributes
+    ----------
+    rows : int
+        Rows read and written.
+    label_counts : dict of str to int
+        Rows per label (``other`` included).
+    marked : dict of str to int
+        Rows per non-``ok`` status (``empty_text``, ``ragged``).
+    ragged_lines : list of int
+        Line numbers of rows whose cell count differs from the header (the first 100).
+    seconds : float
+    output : str
+    """
+
+    rows: int = 0
+    label_counts: dict[str, int] = field(default_factory=dict)
+    marked: dict[str, int] = field(default_factory=dict)
+    ragged_lines: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    output: str = ""
+
+    def lines(self) -> list[str]:
+        """A short human summary."""
+        rate = self.rows / self.seconds if self.seconds else 0.0
+        out = [f"{self.rows} rows classified in {self.seconds:.1f} s ({rate:,.0f} rows/s) -> {self.output}"]
+        classified = max(1, self.rows - sum(self.marked.values()))
+        for label in (*LABELS, OTHER):
+            n = self.label_counts.get(label, 0)
+            out.append(f"  {label:<13} {n:>9} ({100 * n / classified:5.1f}%)")
+        for status, n in sorted(self.marked.items()):
+            out.append(f"  marked {status}: {n}")
+        if self.ragged_lines:
+            shown = ", ".join(map(str, self.ragged_lines[:10]))
+            out.append(f"  ragged rows (cell count differs from the header) at lines: {shown}"
+                       + (" ..." if len(self.ragged_lines) > 10 else ""))
+        return out
+
+
+# -- the per-chunk work (runs in worker processes when jobs > 1) -------------------------
+_WORKER_MODELS: dict[str, Any] = {}
+
+
+def _model_in_worker(model: Any) -> Any:
+    if isinstance(model, str):
+        cached = _WORKER_MODELS.get(model)
+        if cached is None:
+            from ._persist import load
+
+            cached = _WORKER_MODELS[model] = load(model)
+        return cached
+    return model
+
+
+def _predict_chunk(model: Any, texts: list[str], explain: bool) -> tuple[np.ndarray, list[str] | None]:
+    model = _model_in_worker(model)
+    proba = model.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
+    evidence = None
+    if explain:
+        evidence = []
+        for text in texts:
+            parts = model.explain(text, top=5)
+            evidence.append("; ".join(f"{label}: " + ", ".join(w for w, _ in words) for label, words in parts.items() if words))
+    return proba, evidence
+
+
+# -- reading ------------------------------------------------------------------------------
+@dataclass
+class _Chunk:
+    lines: list[int]
+    rows: list[Any]  # list[str] cells (CSV) or dict records (JSONL)
+    texts: list[str]
+    status: list[str]
+
+
+def _chunks(reader: TableReader, text_columns: list[str] | None, chunk_size: int, limit: int | None,
+            summary: BatchSummary) -> Iterator[_Chunk]:
+    if reader.kind == "jsonl":
+        source: Iterator[tuple[int, Any]] = reader.records()
+        keys = text_columns or ["text"]
+    else:
+        source = reader.rows()
+        indices = resolve_text_columns(reader.columns, text_columns, reader.path)
+        width = len(reader.columns)
+    chunk = _Chunk([], [], [], [])
+    count = 0
+    for line, row in source:
+        if limit is not None and count >= limit:
+            break
+        count += 1
+        status = STATUS_OK
+        if reader.kind == "jsonl":
+            missing = [k for k in keys if k not in row]
+            if len(missing) == len(keys):
+                raise InputError(f"{reader.path}: line {line}: no key {keys[0]!r} in the record; "
+                                 f"keys are: {', '.join(row)}. Pass the right one with --text-column")
+            text = " ".join(str(row[k]) for k in keys if row.get(k) is not None)
+        else:
+            if len(row) != width:
+                status = STATUS_RAGGED
+                if len(summary.ragged_lines) < 100:
+                    summary.ragged_lines.append(line)
+            text = " ".join(row[i] for i in indices if i < len(row))
+        if not text.strip():
+            status = STATUS_EMPTY
+        chunk.lines.append(line)
+        chunk.rows.append(row)
+        chunk.texts.append(text)
+        chunk.status.append(status)
+        if len(chunk.rows) >= chunk_size:
+            yield chunk
+            chunk = _Chunk([], [], [], [])
+    if chunk.rows:
+        yield chunk
+
+
+# -- writing ------------------------------------------------------------------------------
+def _prediction_names(columns: Sequence[str], explain: bool) -> list[str]:
+    names = list(PREDICTION_COLUMNS) + (["evidence"] if explain else [])
+    if set(names) & set(columns):  # never shadow a user's column of the same name
+        names = [f"kpk_{n}" for n in names]
+    return names
+
+
+class _Writer:
+    def __init__(self, handle: IO[str], kind: str, delimiter: str, columns: list[str], names: list[str]) -> None:
+        self.kind, self.handle, self.width, self.names = kind, handle, len(columns), names
+        if kind != "jsonl":
+            self.csv = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n" if delimiter == ";" else "\n")
+            self.csv.writerow(list(columns) + names)
+
+    def write(self, row: Any, values: list[str]) -> None:
+        if self.kind == "jsonl":
+            record = dict(row)
+            record.update(zip(self.names, values))
+            self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            return
+        cells = list(row)
+        if len(cells) < self.width:  # short ragged row: pad so that predictions line up
+            cells += [""] * (self.width - len(cells))
+        extra = cells[self.width :]  # long ragged row: its extra cells go after ours, never lost
+        self.csv.writerow(cells[: self.width] + values + extra)
+
+
+def _values(proba_row: np.ndarray | None, thresholds: np.ndarray, status: str, evidence: str | None) -> list[str]:
+    if proba_row is None:
+        values = ["", "", *([""] * len(LABELS)), status]
+    else:
+        hits = proba_row >= thresholds
+        labels = [LABELS[j] for j in np.flatnonzero(hits)]
+        top = LABELS[int(np.argmax(np.where(hits, proba_row, -1)))] if labels else OTHER
+        values = ["|".join(labels) or OTHER, top, *(f"{p:.4f}" for p in proba_row), status]
+    if evidence is not None:
+        values.append(evidence)
+    return values
+
+
+# -- the public entry point ---------------------------------------------------------------
+def classify_file(
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    model: Any = None,
+    text_columns: Sequence[str] | None = None,
+    fmt: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    chunk_size: int = 2000,
+    jobs: int | None = 1,
+    limit: int | None = None,
+    explain: bool = False,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> BatchSummary:
+    """Classify every row of a CSV/TSV/JSONL file and write it with prediction columns.
+
+    Parameters
+    ----------
+    input : path or "-"
+        The file to read (``"-"``: standard input).
+    output : path or "-"
+        Where to write (``"-"``: standard output). Written atomically; it may not be the input.
+    model : Classifier or path, optional
+        Defaults to the bundled model.
+    text_columns : list of str, optional
+        The column(s) holding the text, joined with a space when several. Guessed when absent.
+    fmt : {"csv", "tsv", "jsonl"}, optional
+        Input format; guessed from the file name. Output uses the same format and delimiter.
+    delimiter, encoding : str, optional
+        Sniffed when absent (UTF-8 with or without BOM; Windows-1252 with a warning).
+    chunk_size : int, default=2000
+        Rows classified together.
+    jobs : int, default=1
+        Worker processes; ``-1`` for all cores, ``None`` for all cores on big files.
+    limit : int, optional
+        Stop after this many rows.
+    explain : bool, default=False
+        Add an ``evidence`` column with the words behind each predicted label (slower).
+    progress : callable, optional
+        Called as ``progress(rows_done, bytes_done, total_bytes)`` after each chunk.
+
+    Returns
+    -------
+    BatchSummary
+
+    Raises
+    ------
+    InputError
+        Bad input (missing file or column, unreadable line); nothing is left at ``output``.
+    """
+    from ._persist import load
+
+    input, output = str(input), str(output)
+    if input != "-" and (input == output or same_file(input, output)):
+        raise InputError(f"{output}: the output may not overwrite the input; choose another -o path")
+    started = time.perf_counter()
+    model_ref: Any = model
+    if model is None or isinstance(model, (str, os.PathLike)):
+        model_obj = load(model)
+        model_ref = str(model) if model is not None else None
+    else:
+        model_obj = model
+    summary = BatchSummary(output=output)
+    with TableReader(input, fmt=fmt, delimiter=delimiter, encoding=encoding) as reader:
+        total = os.path.getsize(input) if input != "-" else 0
+        n_jobs = _choose_jobs(jobs, total)
+        names = _prediction_names(reader.columns, explain)
+        out_encoding = "utf-8-sig" if reader.encoding == "utf-8-sig" else "utf-8"
+        with _atomic_output(output, out_encoding) as handle:
+            writer = _Writer(handle, reader.kind, reader.delimiter or ",", reader.columns, names)
+            chunks = _chunks(reader, list(text_columns) if text_columns else None, chunk_size, limit, summary)
+            worker_model = model_ref if (n_jobs > 1 and model_ref is not None) else model_obj
+            counts: Counter[str] = Counter()
+            for chunk, (proba, evidence) in _run(chunks, worker_model, model_obj, n_jobs, explain):
+                k = 0
+                for i, (row, status) in enumerate(zip(chunk.rows, chunk.status)):
+                    if status == STATUS_EMPTY:
+                        values = _values(None, model_obj.thresholds_, status, "" if explain else None)
+                        counts[status] += 1
+                    else:
+                        values = _values(proba[k], model_obj.thresholds_, status, evidence[k] if evidence else None)
+                        for label in values[0].split("|"):
+                            summary.label_counts[label] = summary.label_counts.get(label, 0) + 1
+                        if status != STATUS_OK:
+                            counts[status] += 1
+                        k += 1
+                    writer.write(row, values)
+                summary.rows += len(chunk.rows)
+                if progress is not None:
+                    progress(summary.rows, _position(reader), total)
+            summary.marked = dict(counts)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _position(reader: TableReader) -> int:
+    try:
+        return reader._raw.tell()
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+def _choose_jobs(jobs: int | None, total_bytes: int) -> int:
+    cores = os.cpu_count() or 1
+    if jobs is None:
+        return cores if total_bytes > 20_000_000 else 1
+    if jobs < 0:
+        return max(1, cores + 1 + jobs)
+    return max(1, jobs)
+
+
+def _run(chunks: Iterator[_Chunk], worker_model: Any, model_obj: Any, n_jobs: int, explain: bool):
+    """Yield ``(chunk, (proba, evidence))`` in input order."""
+    def texts_of(chunk: _Chunk) -> list[str]:
+        return [t for t, s in zip(chunk.texts, chunk.status) if s != STATUS_EMPTY]
+
+    if n_jobs == 1:
+        for chunk in chunks:
+            yield chunk, _predict_chunk(model_obj, texts_of(chunk), explain)
+        return
+    from joblib import Parallel, delayed
+
+    # The model goes to each worker by path (loaded once per worker) when it came from a
+    # file; an in-memory model is saved to a temporary file once for the same reason.
+    tmp_dir = None
+    if not isinstance(worker_model, str):
+        from ._persist import save
+
+        tmp_dir = tempfile.TemporaryDirectory(prefix="kpkclassify-")
+        worker_model = os.path.join(tmp_dir.name, "model.skops")
+        save(model_obj, worker_model)
+    try:
+        pending: list[_Chunk] = []
+
+        def tasks():
+            for chunk in chunks:
+                pending.append(chunk)
+                yield delayed(_predict_chunk)(worker_model, texts_of(chunk), explain)
+
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
+        for result in parallel(tasks()):
+            yield pending.pop(0), result
+    finally:
+        if tmp_dir is not None:
+            tmp_dir.cleanup()
+
+
+class _atomic_output:
+    """A text handle on a temporary file renamed to ``path`` on success, removed on failure."""
+
+    def __init__(self, path: str, encoding: str) -> None:
+        self.path, self.encoding = path, encoding
+
+    def __enter__(self) -> IO[str]:
+        if self.path == "-":
+            self.handle = sys.stdout
+            return self.handle
+        target = Path(self.path)
+        if target.is_dir():
+            raise InputError(f"{self.path}: is a directory; give a file name with -o")
+        if not target.parent.exists():
+            raise InputError(f"{self.path}: the folder {target.parent} does not exist")
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        self.handle = os.fdopen(fd, "w", encoding=self.encoding, newline="")
+        return self.handle
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self.path == "-":
+            self.handle.flush()
+            return
+        try:
+            self.handle.close()
+        finally:
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+            else:
+                Path(self.tmp).unlink(missing_ok=True)
+
+
+def preprocess_file(
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    text_columns: Sequence[str] | None = None,
+    fmt: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    chunk_size: int = 2000,
+) -> int:
+    """Add a ``tokens`` column (the preprocessed terms, space-joined) to every row of a file.
+
+    Streams and writes atomically like :func:`classify_file`. Returns the number of rows.
+    """
+    from .text import preprocess
+
+    input, output = str(input), str(output)
+    if input != "-" and (input == output or same_file(input, output)):
+        raise InputError(f"{output}: the output may not overwrite the input; choose another -o path")
+    rows = 0
+    summary = BatchSummary(output=output)
+    with TableReader(input, fmt=fmt, delimiter=delimiter, encoding=encoding) as reader:
+        name = "kpk_tokens" if "tokens" in reader.columns else "tokens"
+        with _atomic_output(output, "utf-8-sig" if reader.encoding == "utf-8-sig" else "utf-8") as handle:
+            writer = _Writer(handle, reader.kind, reader.delimiter or ",", reader.columns, [name])
+            for chunk in _chunks(reader, list(text_columns) if text_columns else None, chunk_size, None, summary):
+                for row, text in zip(chunk.rows, chunk.texts):
+                    writer.write(row, [" ".join(preprocess(text))])
+                rows += len(chunk.rows)
+    return rows

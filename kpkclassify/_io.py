@@ -1,0 +1,216 @@
+"""Opening tables: CSV/TSV with a sniffed delimiter and encoding, and JSON Lines."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+csv.field_size_limit(sys.maxsize)  # long complaint letters must never crash the reader
+
+DELIMITERS = ",;\t|"
+#: Column names that usually hold the text, most likely first.
+TEXT_COLUMN_GUESSES = ("text", "teks", "isi", "laporan", "pengaduan", "keluhan", "tweet", "content",
+                       "komentar", "ulasan", "review", "message", "pesan", "full_text", "body")
+
+
+class InputError(ValueError):
+    """Bad input: the message names the file, the line or column, and what to do."""
+
+
+@dataclass
+class TableFormat:
+    """How a table is written: ``kind`` is ``"csv"`` or ``"jsonl"``."""
+
+    kind: str = "csv"
+    delimiter: str = ","
+    encoding: str = "utf-8"
+
+
+def detect_encoding(sample: bytes, path: str, encoding: str | None) -> str:
+    """``encoding`` if given; else UTF-8 (with or without BOM) when the sample decodes,
+    else Windows-1252 with a warning."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"{path}: unknown encoding {encoding!r}; try utf-8, cp1252 or latin-1") from None
+        return encoding
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not just a character cut by the sample's end
+            warnings.warn(
+                f"{path}: not valid UTF-8, reading it as Windows-1252 (pass --encoding to choose)",
+                stacklevel=2,
+            )
+            return "cp1252"
+    return "utf-8"
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter among ``, ; TAB |`` that splits the first lines most consistently."""
+    lines = [line for line in sample.splitlines()[:50] if line.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def guess_format(path: str, fmt: str | None) -> str:
+    if fmt:
+        if fmt not in ("csv", "tsv", "jsonl"):
+            raise InputError(f"unknown format {fmt!r}; use csv, tsv or jsonl")
+        return fmt
+    suffix = Path(path).suffix.lower()
+    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".tsv": "tsv"}.get(suffix, "csv")
+
+
+def open_binary(path: str) -> IO[bytes]:
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+
+
+class TableReader:
+    """Reads a table's header and then its rows, with 1-based line numbers, streaming.
+
+    Parameters
+    ----------
+    path : str
+        A file path or ``"-"`` for standard input.
+    fmt : {"csv", "tsv", "jsonl"}, optional
+        Guessed from the file name when not given.
+    delimiter, encoding : str, optional
+        Sniffed when not given.
+    """
+
+    def __init__(self, path: str, *, fmt: str | None = None, delimiter: str | None = None,
+                 encoding: str | None = None) -> None:
+        self.path = path
+        self.kind = guess_format(path, fmt)
+        raw = open_binary(path)
+        self._raw = raw
+        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
+        sample = buffered.peek(65536)[:65536]
+        self.encoding = detect_encoding(sample, path, encoding)
+        self._text = io.TextIOWrapper(buffered, encoding=self.encoding, errors="strict", newline="")
+        if self.kind == "jsonl":
+            self.delimiter = ""
+            self.columns = []
+            return
+        if delimiter:
+            self.delimiter = "\t" if delimiter in ("\\t", "tab", "TAB") else delimiter
+        elif self.kind == "tsv":
+            self.delimiter = "\t"
+        else:
+            self.delimiter = sniff_delimiter(sample.decode(self.encoding.replace("-sig", ""), errors="ignore"))
+        self._reader = csv.reader(self._text, delimiter=self.delimiter)
+        try:
+            header = next(self._reader)
+        except StopIteration:
+            raise InputError(f"{path}: the file is empty; it needs a header row") from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InputError(f"{path}: line 1: cannot read the header ({exc})") from None
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        self.columns = header
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Yield ``(line_number, cells)``; line numbers count physical lines."""
+        if self.kind == "jsonl":
+            raise TypeError("JSON Lines input has records, not rows: use records()")
+        reader = self._reader
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{self.path}: near line {reader.line_num + 1}: not valid {self.encoding} ({exc.reason}); "
+                    "pass --encoding cp1252 (or the file's real encoding)"
+                ) from None
+            except csv.Error as exc:
+                raise InputError(f"{self.path}: line {reader.line_num}: {exc}") from None
+            yield reader.line_num, cells
+
+    def records(self) -> Iterator[tuple[int, dict]]:
+        """Yield ``(line_number, record)`` for JSON Lines input."""
+        for number, line in enumerate(self._text, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{self.path}: line {number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise InputError(f"{self.path}: line {number}: each line must be a JSON object")
+            yield number, record
+
+    def close(self) -> None:
+        if self._raw is not sys.stdin.buffer:
+            self._text.close()
+
+    def __enter__(self) -> TableReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def resolve_text_columns(columns: list[str], wanted: list[str] | None, path: str) -> list[int]:
+    """Indices of the text columns; a clear error listing the columns when one is missing."""
+    lowered = {c.strip().lower(): i for i, c in enumerate(columns)}
+    if not wanted:
+        for guess in TEXT_COLUMN_GUESSES:
+            if guess in lowered:
+                return [lowered[guess]]
+        raise InputError(
+            f"{path}: no text column found; columns are: {', '.join(columns) or '(none)'}. "
+            "Name the text column with --text-column NAME"
+        )
+    indices = []
+    for name in wanted:
+        if name in columns:
+            indices.append(columns.index(name))
+        elif name.strip().lower() in lowered:
+            indices.append(lowered[name.strip().lower()])
+        else:
+            likely = next((c for c in columns if c.strip().lower() in TEXT_COLUMN_GUESSES), None)
+            hint = f"; the likeliest is {likely!r}" if likely else ""
+            raise InputError(
+                f"{path}: no column {name!r}; columns are: {', '.join(columns) or '(none)'}{hint}. "
+                "Pass the right one with --text-column"
+            )
+    return indices
+
+
+def same_file(a: str, b: str) -> bool:
+    if a == "-" or b == "-":
+        return False
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

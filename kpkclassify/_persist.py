@@ -1,0 +1,123 @@
+"""Saving and loading models with skops, trusting only an explicit list of types.
+
+A pickle (or ``joblib.load``) runs code from the file; a skops file is data, and
+``skops.io.load`` builds only the types it is told to trust. We trust skops' own
+default list (scikit-learn, NumPy and SciPy types) plus this package's estimators, and
+refuse a file that needs anything else, naming the types.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+#: This package's types that a model file may contain.
+OWN_TYPES: tuple[str, ...] = (
+    "kpkclassify._model.Classifier",
+    "kpkclassify._features.TextFeatures",
+    "kpkclassify.text._transformer.IndonesianPreprocessor",
+)
+
+DEFAULT_MODEL = "default.skops"
+
+
+class ModelLoadError(RuntimeError):
+    """A model file that cannot be loaded: missing, not a model, untrusted or too new."""
+
+
+def bundled_model_path() -> Path:
+    """The path of the model shipped with the package."""
+    bundled = resources.files("kpkclassify").joinpath("models", DEFAULT_MODEL)
+    path = Path(str(bundled))
+    if not path.is_file():  # a source checkout: the model lives in ../models
+        repo_model = Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL
+        if repo_model.is_file():
+            return repo_model
+        raise ModelLoadError(
+            f"the bundled model is missing ({path}); reinstall kpkclassify or pass a model path"
+        )
+    return path
+
+
+def save(model: Any, path: str | os.PathLike) -> None:
+    """Save a fitted model to ``path`` with skops, atomically (a temporary file renamed into place).
+
+    A model card, when the model has one (``card_``), is also written beside it as
+    ``<path>.card.json``.
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        sio.dump(model, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a model is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    card = getattr(model, "card_", None)
+    if card:
+        card_path = path.with_name(path.name + ".card.json")
+        card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = None) -> Any:
+    """Load a model saved by :func:`save` (or the bundled model when ``path`` is None).
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        A ``.skops`` file. ``None`` loads the bundled default model.
+    trusted : list of str, optional
+        More type names to trust, for a model that embeds your own estimator. Only add
+        types whose code you have read: loading builds them.
+
+    Raises
+    ------
+    ModelLoadError
+        The file is missing, is not a skops model, needs types outside the allow-list
+        (they are named), or was made by a newer, incompatible kpkclassify.
+    """
+    import skops.io as sio
+
+    from ._model import MODEL_FORMAT, Classifier
+
+    path = Path(path) if path is not None else bundled_model_path()
+    if not path.is_file():
+        raise ModelLoadError(f"{path}: no such model file")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # zip errors, JSON errors: not a skops file
+        raise ModelLoadError(f"{path}: not a kpkclassify model file ({type(exc).__name__}: {exc})") from exc
+    allowed = set(OWN_TYPES) | set(trusted or ())
+    refused = sorted(set(untrusted) - allowed)
+    if refused:
+        raise ModelLoadError(
+            f"{path}: refused to load, the file contains types outside the allow-list: {', '.join(refused)}. "
+            "Load only models you trust; pass trusted=[...] to allow types whose code you have read"
+        )
+    try:
+        model = sio.load(path, trusted=sorted(set(untrusted)))
+    except Exception as exc:
+        raise ModelLoadError(f"{path}: could not be loaded ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(model, Classifier):
+        raise ModelLoadError(f"{path}: holds a {type(model).__name__}, not a kpkclassify Classifier")
+    made_with = getattr(model, "model_format_", None)
+    if made_with is None or made_with > MODEL_FORMAT:
+        raise ModelLoadError(
+            f"{path}: model format {made_with} is newer than this kpkclassify understands ({MODEL_FORMAT}); "
+            "upgrade kpkclassify (pip install -U kpkclassify)"
+        )
+    return model
+
+
+def model_card(model: Any) -> dict:
+    """The model card stored in a model (empty when it has none)."""
+    return dict(getattr(model, "card_", None) or {})

@@ -1,0 +1,134 @@
+"""Training a model from labelled files, with its model card."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+from collections.abc import Callable, Sequence
+from importlib import metadata
+
+import numpy as np
+
+from ._data import LabelledData, bundled_corpus_path, check_trainable, read_labelled
+from ._labels import LABELS
+from ._model import Classifier
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a model depends on."""
+    versions = {"python": platform.python_version()}
+    for dist in ("kpkclassify", "scikit-learn", "PySastrawi", "numpy", "scipy", "skops", "joblib"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    return versions
+
+
+def _rounded(metrics: dict) -> dict:
+    return {k: (_rounded(v) if isinstance(v, dict) else round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()}
+
+
+def train(
+    data: str | os.PathLike | Sequence[str | os.PathLike] | LabelledData,
+    *,
+    with_bundled: bool = False,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    test_size: float | None = None,
+    seed: int = 0,
+    cv: int = 5,
+    classifier: Classifier | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Classifier:
+    """Train a classifier on labelled files and attach a model card (``card_``).
+
+    Parameters
+    ----------
+    data : path, list of paths, or LabelledData
+        CSV/TSV/JSONL files with a text column and a ``labels`` column.
+    with_bundled : bool, default=False
+        Add our own corpus (the training split of ``datasets/``) to ``data``.
+    text_column, label_column : str, optional
+    test_size : float, optional
+        Hold out this share of rows (stratified by label set, seeded) and record the
+        model's scores on them in the card. The model is trained on the rest.
+    seed : int, default=0
+        Seeds the split, the cross-validation folds and the solver: the same data,
+        options and library versions give a model that predicts identically.
+    cv : int, default=5
+        Folds for choosing per-label thresholds and for the card's cross-validated scores.
+    classifier : Classifier, optional
+        An unfitted classifier with your own parameters; ``random_state`` and ``cv`` are
+        set from ``seed`` and ``cv``.
+    progress : callable, optional
+        Called with one line of text at each step.
+
+    Returns
+    -------
+    Classifier
+        Fitted, with ``card_`` holding the data digest, counts, options, versions and metrics.
+    """
+    say = progress or (lambda message: None)
+    if isinstance(data, LabelledData):
+        labelled, sources = data, ["<LabelledData>"]
+    else:
+        sources = [str(data)] if isinstance(data, (str, os.PathLike)) else [str(p) for p in data]
+        say(f"reading {len(sources)} file(s)")
+        labelled = read_labelled(sources, text_column=text_column, label_column=label_column)
+    if with_bundled:
+        bundled = read_labelled(bundled_corpus_path())
+        say(f"adding {len(bundled)} rows of the bundled corpus")
+        merged = LabelledData()
+        merged.extend(labelled)
+        merged.extend(bundled)
+        labelled = merged
+        sources.append("bundled:datasets/train.csv")
+    check_trainable(labelled)
+
+    train_idx, test_idx = _split(labelled, test_size, seed)
+    texts = [labelled.texts[i] for i in train_idx]
+    labels = [labelled.labels[i] for i in train_idx]
+    model = (classifier if classifier is not None else Classifier()).set_params(random_state=seed, cv=cv)
+    say(f"training on {len(texts)} rows ({cv}-fold cross-validation for thresholds)")
+    model.fit(texts, labels)
+
+    card = {
+        "kpkclassify_model_format": model.model_format_,
+        "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "training_data": {
+            "sources": sources,
+            "sha256": labelled.sha256(),
+            "rows": len(labelled),
+            "label_counts": labelled.counts(),
+            "train_rows": len(train_idx),
+            "test_rows": len(test_idx),
+        },
+        "options": {"seed": seed, "cv": cv, "test_size": test_size, "with_bundled": with_bundled,
+                    "params": {k: repr(v) for k, v in model.get_params(deep=False).items()}},
+        "thresholds": {label: round(float(t), 4) for label, t in zip(LABELS, model.thresholds_)},
+        "cross_validated": _rounded(model.cv_scores_),
+        "versions": library_versions(),
+    }
+    if len(test_idx):
+        say(f"scoring {len(test_idx)} held-out rows")
+        evaluation = model.evaluate([labelled.texts[i] for i in test_idx], [labelled.labels[i] for i in test_idx])
+        card["held_out"] = _rounded(evaluation.metrics)
+    model.card_ = card
+    return model
+
+
+def _split(data: LabelledData, test_size: float | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    n = len(data)
+    if not test_size:
+        return np.arange(n), np.arange(0)
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must be between 0 and 1, got {test_size}")
+    from sklearn.model_selection import train_test_split
+
+    strata = np.asarray(["|".join(labels) for labels in data.labels])
+    counts = {s: int((strata == s).sum()) for s in set(strata)}
+    strata = np.asarray([s if counts[s] >= 2 else "rare" for s in strata])
+    train_idx, test_idx = train_test_split(np.arange(n), test_size=test_size, random_state=seed, stratify=strata)
+    return np.sort(train_idx), np.sort(test_idx)

@@ -1,0 +1,17 @@
+"""The command-line interface: a thin typer layer over the library.
+
+Each command lives in its own module; importing them registers them on ``app``.
+"""
+
+from __future__ import annotations
+
+from . import classify, evaluate, info, predict, preprocess, train  # noqa: F401  (registers commands)
+from ._app import app
+
+
+def main() -> None:
+    """The ``kpkclassify`` console script."""
+    app()
+
+
+__all__ = ["app", "main"]

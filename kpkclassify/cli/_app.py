@@ -1,0 +1,81 @@
+"""The typer application and what every command shares: errors, exit codes, output."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+
+from .. import __version__
+
+app = typer.Typer(
+    name="kpkclassify",
+    help="Find reports of illegal fees (pungli), slow service and anti-corruption campaigns "
+    "in Indonesian complaints and posts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_DATA = 1
+
+
+def fail(message: str, code: int = EXIT_DATA) -> None:
+    """Print one error line to stderr and exit."""
+    typer.echo(f"kpkclassify: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handles_errors(func: F) -> F:
+    """Turn the library's input, data and model errors into one line and exit code 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .._io import InputError
+        from .._persist import ModelLoadError
+
+        # SIGTERM should clean up like Ctrl-C does (temporary output files are removed).
+        signal.signal(signal.SIGTERM, _terminate)
+        try:
+            return func(*args, **kwargs)
+        except (InputError, ModelLoadError) as exc:
+            fail(str(exc).replace("\n", "\n  ") if "\n" in str(exc) else str(exc))
+        except ValueError as exc:  # invalid option values that only the library can check
+            fail(str(exc))
+        except KeyboardInterrupt:
+            typer.echo("kpkclassify: interrupted; no output was written", err=True)
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"kpkclassify {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Find reports of illegal fees (pungli), slow service and anti-corruption campaigns."""
+
+
+def load_model(path: str | None) -> Any:
+    from .._persist import load
+
+    return load(path)

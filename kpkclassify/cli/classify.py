@@ -1,0 +1,72 @@
+"""``kpkclassify classify``: classify a CSV/TSV/JSONL file."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from ._app import app, handles_errors, load_model
+
+
+@app.command()
+@handles_errors
+def classify(
+    input: str = typer.Argument(..., help="CSV/TSV/JSONL file to classify, or - for standard input."),
+    output: str = typer.Option(..., "--output", "-o", help="Where to write the result (- for standard output)."),
+    text_column: Optional[list[str]] = typer.Option(
+        None, "--text-column", "-t", help="Column holding the text; repeat to join several. Guessed when absent."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model file (.skops); the bundled model by default."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="csv, tsv or jsonl (guessed from the file name)."),
+    delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Force the CSV delimiter (sniffed by default)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Force the input encoding (UTF-8 by default)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores for large files)."),
+    chunk_size: int = typer.Option(2000, "--chunk-size", min=1, help="Rows classified together."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N rows."),
+    explain: bool = typer.Option(False, "--explain", help="Add an evidence column (slower)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+) -> None:
+    """Add labels, the top label and per-label probabilities to every row of a file."""
+    from .._batch import classify_file
+
+    classifier = load_model(model)
+    show_progress = not quiet and sys.stderr.isatty()
+    with _progress(show_progress) as progress:
+        summary = classify_file(
+            input, output, model=classifier if model is None else model, text_columns=text_column, fmt=fmt,
+            delimiter=delimiter, encoding=encoding, jobs=jobs, chunk_size=chunk_size, limit=limit,
+            explain=explain, progress=progress,
+        )
+    if not quiet:
+        for line in summary.lines():
+            typer.echo(line, err=True)
+
+
+class _progress:
+    """A rich progress bar on stderr, or nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(
+            TextColumn("{task.fields[rows]:>10,} rows"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("classify", total=None, rows=0)
+
+        def update(rows: int, done: int, total: int) -> None:
+            self.bar.update(self.task, completed=done, total=total or None, rows=rows)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.bar.stop()

@@ -1,0 +1,40 @@
+"""``kpkclassify evaluate``: score a model on labelled data."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from ._app import app, handles_errors, load_model
+
+
+@app.command()
+@handles_errors
+def evaluate(
+    data: str = typer.Argument(..., help="Labelled CSV/TSV/JSONL file (text + labels columns)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model file; the bundled model by default."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", "-t"),
+    label_column: Optional[str] = typer.Option(None, "--label-column"),
+    errors: int = typer.Option(10, "--errors", help="How many of the most confident errors to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """Print per-label precision, recall and F1, the confusion counts and the most confident errors."""
+    from .._data import read_labelled
+
+    classifier = load_model(model)
+    labelled = read_labelled(data, text_column=text_column, label_column=label_column, validate=False)
+    result = classifier.evaluate(labelled.texts, labelled.labels, n_errors=errors)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    typer.echo(result.table())
+    typer.echo("\nconfusion per label (tp / fp / fn / tn):")
+    for label, m in result.metrics.items():
+        if label != "macro":
+            typer.echo(f"  {label:<13} {m['tp']:>6} {m['fp']:>6} {m['fn']:>6} {m['tn']:>6}")
+    if result.errors:
+        typer.echo("\nmost confident errors:")
+        for e in result.errors:
+            typer.echo(f"  row {e['row']}: true={e['true']} predicted={e['predicted']} :: {e['text'][:120]}")

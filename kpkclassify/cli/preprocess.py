@@ -1,0 +1,34 @@
+"""``kpkclassify preprocess``: show what the model sees."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from ._app import app, handles_errors
+
+
+@app.command()
+@handles_errors
+def preprocess(
+    input: str = typer.Argument(..., help="A CSV/TSV file, or - to read one text per line from standard input."),
+    output: str = typer.Option("-", "--output", "-o", help="Where to write (standard output by default)."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", "-t", help="The text column (guessed)."),
+) -> None:
+    """Add a tokens column to a table, or print the terms of each line of standard input."""
+    from ..text import preprocess as run
+
+    if input == "-":
+        out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
+        try:
+            for line in sys.stdin:
+                out.write(" ".join(run(line.rstrip("\n"))) + "\n")
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        return
+    from .._batch import preprocess_file
+
+    preprocess_file(input, output, text_columns=[text_column] if text_column else None)

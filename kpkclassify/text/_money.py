@@ -1,0 +1,165 @@
+"""Money amounts in rupiah, in every common written and spoken form.
+
+The amounts are found in lower-cased, NFKC-normalised text (see :func:`normalize`);
+:func:`find_amounts` yields ``(start, end, rupiah)`` spans that the normaliser replaces
+with a money token plus an order-of-magnitude token.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+
+# Spoken and slang amounts (Hokkien-derived street slang and banknote colours).
+_SLANG_AMOUNTS = {
+    "jigo": 25,
+    "gocap": 50,
+    "cepek": 100,
+    "gopek": 500,
+    "seceng": 1_000,
+    "goceng": 5_000,
+    "ceban": 10_000,
+    "noban": 20_000,
+    "goban": 50_000,
+    "sejuta": 1_000_000,
+    "seribu": 1_000,
+    "seratus": 100,
+    "sepuluh": 10,
+    "semiliar": 1_000_000_000,
+    "semilyar": 1_000_000_000,
+}
+_NOTE_COLOURS = {"merah": 100_000, "biru": 50_000, "hijau": 20_000, "ungu": 10_000, "coklat": 5_000, "cokelat": 5_000}
+_MULTIPLIERS = {
+    "k": 1_000, "rb": 1_000, "rbu": 1_000, "ribu": 1_000, "rebu": 1_000, "ewu": 1_000, "ribuan": 1_000,
+    "jt": 1_000_000, "jeti": 1_000_000, "juta": 1_000_000, "jutaan": 1_000_000, "yuta": 1_000_000,
+    "m": 1_000_000_000, "miliar": 1_000_000_000, "milyar": 1_000_000_000, "mlyr": 1_000_000_000,
+    "t": 1_000_000_000_000, "triliun": 1_000_000_000_000, "trilyun": 1_000_000_000_000,
+}
+_UNITS = {
+    "satu": 1, "se": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
+    "delapan": 8, "sembilan": 9,
+}
+_WORD_TENS = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1_000, "sejuta": 1_000_000}
+
+_NUMBER = r"\d+(?:[.,]\d+)*"
+_MULT = "|".join(sorted((re.escape(m) for m in _MULTIPLIERS), key=len, reverse=True))
+_UNIT_WORDS = "satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan"
+_WORD_NUMBER = (
+    rf"(?:(?:{_UNIT_WORDS}|se)(?:\s*(?:puluh|belas|ratus))?(?:\s+(?:{_UNIT_WORDS}))?"
+    rf"(?:\s+(?:{_UNIT_WORDS}|se)\s*(?:puluh|ratus))*(?:\s+(?:{_UNIT_WORDS}))?|sepuluh|sebelas|seratus)"
+)
+_SCALE_WORDS = "ribu|rebu|juta|miliar|milyar|triliun"
+
+_PATTERN = re.compile(
+    "|".join(
+        [
+            # Rp 50.000 / Rp50.000,- / rp.50rb / Rp 1,5 juta / IDR 200k
+            rf"(?P<rp>(?<![a-z])(?:rp|idr)\.?\s*(?P<rpnum>{_NUMBER})(?:\s*(?P<rpmult>{_MULT})(?![a-z]))?(?:,-|,00)?)",
+            # 50rb / 1,5 jt / 200k / 2 juta
+            rf"(?P<num>(?<![\w.,])(?P<numval>{_NUMBER})\s*(?P<nummult>{_MULT})(?![a-z]))",
+            # dua juta / seratus lima puluh ribu / lima ratus rebu
+            rf"(?P<words>(?<![a-z])(?P<wordval>{_WORD_NUMBER})\s+(?P<wordscale>{_SCALE_WORDS})(?![a-z]))",
+            # selembar merah / dua lembar biru
+            rf"(?P<notes>(?<![a-z])(?P<notecount>se|satu|dua|tiga|empat|lima|\d+)\s*lembar\s+(?P<notecolour>{'|'.join(_NOTE_COLOURS)})(?![a-z]))",
+            # gocap, cepek, sejuta, seribu ...
+            rf"(?P<slang>(?<![a-z])(?:{'|'.join(_SLANG_AMOUNTS)})(?![a-z]))",
+        ]
+    )
+)
+
+
+def _parse_number(text: str, has_multiplier: bool) -> float | None:
+    """Parse ``50.000``, ``1,5``, ``1.5`` or ``1.500.000,00`` the Indonesian way."""
+    if "." in text and "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif "," in text:
+        groups = text.split(",")
+        if not has_multiplier and all(len(g) == 3 for g in groups[1:]):
+            text = text.replace(",", "")  # 50,000 written the English way
+        elif len(groups) == 2:
+            text = text.replace(",", ".")  # 1,5 jt
+        else:
+            return None
+    elif "." in text:
+        groups = text.split(".")
+        if all(len(g) == 3 for g in groups[1:]):
+            text = text.replace(".", "")  # thousands separators
+        elif len(groups) != 2:
+            return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _parse_words(text: str) -> int | None:
+    """Parse Indonesian number words below a thousand: ``seratus lima puluh`` -> 150."""
+    total = 0
+    current = 0
+    for word in re.findall(r"[a-z]+", text):
+        if word in _WORD_TENS:
+            current += _WORD_TENS[word]
+        elif word in _UNITS:
+            current += _UNITS[word]
+        elif word == "puluh":
+            current = current * 10 if current else 10
+        elif word == "belas":
+            current = current + 10 if current else 11
+        elif word == "ratus":
+            current = current * 100 if current else 100
+            total += current
+            current = 0
+    total += current
+    return total or None
+
+
+def find_amounts(text: str) -> Iterator[tuple[int, int, int]]:
+    """Yield ``(start, end, rupiah)`` for each amount in lower-cased ``text``.
+
+    Spoken amounts that continue each other (``dua juta lima ratus ribu``) are
+    merged into one amount.
+    """
+    pending: tuple[int, int, int] | None = None
+    for match in _PATTERN.finditer(text):
+        value = _match_value(match)
+        if value is None or value <= 0 or not math.isfinite(value):
+            continue
+        span = (match.start(), match.end(), int(round(value)))
+        if (
+            pending is not None
+            and match.group("words")
+            and not text[pending[1] : span[0]].strip()
+            and pending[2] > span[2]
+        ):
+            pending = (pending[0], span[1], pending[2] + span[2])
+            continue
+        if pending is not None:
+            yield pending
+        pending = span
+    if pending is not None:
+        yield pending
+
+
+def _match_value(match: re.Match[str]) -> float | None:
+    if match.group("rp"):
+        mult = match.group("rpmult")
+        value = _parse_number(match.group("rpnum"), mult is not None)
+        return value * _MULTIPLIERS[mult] if value is not None and mult else value
+    if match.group("num"):
+        value = _parse_number(match.group("numval"), True)
+        return value * _MULTIPLIERS[match.group("nummult")] if value is not None else None
+    if match.group("words"):
+        base = _parse_words(match.group("wordval"))
+        return base * _MULTIPLIERS[match.group("wordscale")] if base else None
+    if match.group("notes"):
+        count = match.group("notecount")
+        n = 1 if count in ("se", "satu") else _UNITS.get(count) or int(count)
+        return n * _NOTE_COLOURS[match.group("notecolour")]
+    return _SLANG_AMOUNTS[match.group("slang")]
+
+
+def magnitude_token(rupiah: int) -> str:
+    """The order-of-magnitude token for an amount: ``50_000`` -> ``"_rp1e4_"``."""
+    exponent = min(12, max(0, int(math.log10(rupiah)))) if rupiah > 0 else 0
+    return f"_rp1e{exponent}_"

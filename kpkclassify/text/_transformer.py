@@ -1,0 +1,110 @@
+"""A scikit-learn transformer wrapping :func:`preprocess`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from ._lexicon import Lexicon, build_lexicon
+from ._preprocess import preprocess
+
+
+class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
+    """Turn raw Indonesian texts into preprocessed term strings.
+
+    It holds no stemmer and no cache: those live once per process, so a fitted pipeline
+    stays small and safe to persist.
+
+    Parameters
+    ----------
+    placeholders, hashtags, money, emoji : bool, default=True
+        Normalisation steps (see :func:`kpkclassify.text.normalize`).
+    slang, repair, stem, stopwords : bool, default=True
+        Word-level steps (see :func:`kpkclassify.text.preprocess`).
+    extra_slang : mapping of str to str, optional
+        Slang entries added to or overriding ours.
+    extra_stopwords : list of str, optional
+        Words dropped in addition to our stopwords.
+    keep_words : list of str, optional
+        Words removed from our stopword list.
+    protected : list of str, optional
+        Words never stemmed or rewritten.
+    output : {"string", "tokens"}, default="string"
+        ``"string"``: one space-joined string per text, ready for a ``TfidfVectorizer``
+        with ``token_pattern=r"\\S+"``; ``"tokens"``: a list of terms per text.
+
+    Examples
+    --------
+    >>> IndonesianPreprocessor().fit_transform(["Antrinya lamaaa bgt"])
+    ['antri lama banget']
+    """
+
+    def __init__(
+        self,
+        *,
+        placeholders: bool = True,
+        hashtags: bool = True,
+        money: bool = True,
+        emoji: bool = True,
+        slang: bool = True,
+        repair: bool = True,
+        stem: bool = True,
+        stopwords: bool = True,
+        extra_slang: Mapping[str, str] | None = None,
+        extra_stopwords: list[str] | None = None,
+        keep_words: list[str] | None = None,
+        protected: list[str] | None = None,
+        output: str = "string",
+    ) -> None:
+        self.placeholders = placeholders
+        self.hashtags = hashtags
+        self.money = money
+        self.emoji = emoji
+        self.slang = slang
+        self.repair = repair
+        self.stem = stem
+        self.stopwords = stopwords
+        self.extra_slang = extra_slang
+        self.extra_stopwords = extra_stopwords
+        self.keep_words = keep_words
+        self.protected = protected
+        self.output = output
+
+    def _lexicon(self) -> Lexicon | None:
+        if not (self.extra_slang or self.extra_stopwords or self.keep_words or self.protected):
+            return None
+        return build_lexicon(
+            slang=self.extra_slang,
+            stopwords=self.extra_stopwords,
+            keep_words=self.keep_words,
+            protected=self.protected,
+        )
+
+    def fit(self, X: Iterable[str], y: object = None) -> IndonesianPreprocessor:
+        """Check the parameters; there is nothing to learn. Returns ``self``."""
+        if self.output not in ("string", "tokens"):
+            raise ValueError(f"output must be 'string' or 'tokens', got {self.output!r}")
+        self._lexicon()  # validate overrides early
+        return self
+
+    def transform(self, X: Iterable[str]) -> list:
+        """Preprocess each text of ``X``."""
+        if isinstance(X, str):
+            raise TypeError("X must be an iterable of texts, not a single string; wrap it in a list")
+        lexicon = self._lexicon()
+        options = dict(
+            placeholders=self.placeholders, hashtags=self.hashtags, money=self.money, emoji=self.emoji,
+            slang=self.slang, repair=self.repair, stem=self.stem, stopwords=self.stopwords, lexicon=lexicon,
+        )
+        results = [preprocess("" if t is None else str(t), **options) for t in X]
+        if self.output == "tokens":
+            return results
+        return [" ".join(r) for r in results]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = False
+        return tags
