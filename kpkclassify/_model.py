@@ -309,6 +309,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             text, placeholders=pre.placeholders, hashtags=pre.hashtags, money=pre.money, emoji=pre.emoji,
             slang=pre.slang, stem=pre.stem, stopwords=pre.stopwords, repair=pre.repair, lexicon=pre._lexicon(),
         )
+        aligned = _restore_amounts(text, aligned)
         term_words: dict[str, list[str]] = defaultdict(list)
         for word, terms in aligned:
             for term in terms:
@@ -354,6 +355,23 @@ class Classifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.target_tags.multi_output = True
         return tags
+
+
+def _restore_amounts(text: str, aligned: list[tuple[str, tuple[str, ...]]]) -> list[tuple[str, tuple[str, ...]]]:
+    """Show money placeholders as the amounts the user wrote (``_money_`` -> ``200rb``)."""
+    from .text._money import find_amounts
+    from .text._normalize import _clean_unicode
+
+    lowered = _clean_unicode(text).lower()
+    spans = [lowered[start:end].strip() for start, end, _ in find_amounts(lowered)]
+    restored, k = [], -1
+    for word, terms in aligned:
+        if word == "_money_":
+            k += 1
+        if (word == "_money_" or word.startswith("_rp1e")) and 0 <= k < len(spans):
+            word = spans[k]
+        restored.append((word, terms))
+    return restored
 
 
 def _feature_terms(name: str, term_words: dict[str, list[str]]) -> list[str]:

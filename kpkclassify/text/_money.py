@@ -51,8 +51,10 @@ _WORD_NUMBER = (
 )
 _SCALE_WORDS = "ribu|rebu|juta|miliar|milyar|triliun"
 
+# Every amount starts at the start of a word; checking that once, before the alternatives,
+# lets the engine skip most positions cheaply.
 _PATTERN = re.compile(
-    "|".join(
+    r"(?<![a-z0-9])(?:" + "|".join(
         [
             # Rp 50.000 / Rp50.000,- / rp.50rb / Rp 1,5 juta / IDR 200k
             rf"(?P<rp>(?<![a-z])(?:rp|idr)\.?\s*(?P<rpnum>{_NUMBER})(?:\s*(?P<rpmult>{_MULT})(?![a-z]))?(?:,-|,00)?)",
@@ -66,6 +68,7 @@ _PATTERN = re.compile(
             rf"(?P<slang>(?<![a-z])(?:{'|'.join(_SLANG_AMOUNTS)})(?![a-z]))",
         ]
     )
+    + ")"
 )
 
 

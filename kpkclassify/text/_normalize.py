@@ -41,15 +41,35 @@ _MENTION_RE = re.compile(r"(?<![\w@])@\w+")
 _PHONE_RE = re.compile(r"(?<![\w+])(?:\+62|62|0)\s?8\d{1,3}(?:[\s-]?\d{2,4}){2,3}(?!\w)")
 _HASHTAG_RE = re.compile(r"#(\w+)")
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
-_SPACE_RE = re.compile(r"\s+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_EMOJI_RE = re.compile("[" + re.escape("".join(_EMOJI_TO_GROUP)) + "]")
+# Money needs a digit or one of these words; most texts have neither and skip the big pattern.
+_DIGIT_RE = re.compile(r"\d")
+MONEY_WORDS = frozenset(
+    "ribu rebu juta jeti miliar milyar triliun gocap cepek gopek seceng goceng ceban noban goban jigo "
+    "lembar seratus sepuluh seribu sejuta semiliar semilyar".split()
+)
+TOKEN_RE = re.compile(r"_[a-z0-9]+_|[a-z0-9]+(?:-[a-z0-9]+)*")
+# ASCII text is tokenised with bytes.translate + split (two C passes, several times faster
+# than the regex); only the rare pieces holding "-" or "_" go through TOKEN_RE.
+_TOKEN_BYTES = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789-_" else 32 for c in range(256))
+_MULTIPLIER_AFTER_DIGIT = re.compile(
+    r"\d\s*(?:k|rb|rbu|rebu|ribu|ewu|jt|jeti|juta|yuta|m|t|miliar|milyar|mlyr|triliun|trilyun|ribuan|jutaan)(?![a-z])"
+)
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 
 def _clean_unicode(text: str) -> str:
+    # The tokenizer keeps only ASCII letters and digits, so ASCII text needs nothing here and
+    # control characters anywhere are harmless: they simply never become tokens.
+    if text.isascii():
+        return text
     # Lone surrogates (from badly decoded files) cannot be normalised or encoded: drop them.
     text = text.encode("utf-8", "ignore").decode("utf-8")
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    text = unicodedata.normalize("NFKC", text)
+    for ch in _INVISIBLE:  # zero-width characters inside a word must not split it
+        if ch in text:
+            text = text.replace(ch, "")
+    return text
 
 
 def split_hashtag(tag: str, segment: Callable[[str], list[str]] | None = None) -> str:
@@ -63,18 +83,9 @@ def split_hashtag(tag: str, segment: Callable[[str], list[str]] | None = None) -
     return " ".join(words)
 
 
-def _replace_emoji(text: str, keep: bool) -> str:
-    out = []
-    for ch in text:
-        group = _EMOJI_TO_GROUP.get(ch)
-        if group is not None:
-            if keep:
-                out.append(f" {EMOJI_TOKENS[group]} ")
-        elif unicodedata.category(ch) in ("So", "Sk", "Cs", "Co"):
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+def _replace_emoji(text: str) -> str:
+    # Other pictographs need no removal: the tokenizer keeps only ASCII letters and digits.
+    return _EMOJI_RE.sub(lambda m: f" {EMOJI_TOKENS[_EMOJI_TO_GROUP[m.group()]]} ", text)
 
 
 def _replace_money(text: str) -> str:
@@ -83,12 +94,85 @@ def _replace_money(text: str) -> str:
         pieces.append(text[last:start])
         pieces.append(f" {MONEY} {magnitude_token(amount)} ")
         last = end
+    if not pieces:
+        return text
     pieces.append(text[last:])
     return "".join(pieces)
 
 
-def normalize(
+def _looks_like_url(text: str) -> bool:
+    lowered = text.lower()
+    return ("http" in lowered or "www." in lowered or ".co" in lowered or ".id" in lowered
+            or ".net" in lowered or ".org" in lowered or ".info" in lowered or ".ly" in lowered or ".me" in lowered)
+
+
+def _may_hold_money(text: str, tokens: list[str]) -> bool:
+    """Cheap checks that every written amount passes; most texts fail them all."""
+    if not MONEY_WORDS.isdisjoint(tokens):
+        return True
+    if not _DIGIT_RE.search(text):
+        return False
+    return "rp" in text or "idr" in text or _MULTIPLIER_AFTER_DIGIT.search(text) is not None
+
+
+def fast_tokens(text: str) -> list[str]:
+    """Raw tokens of lower-cased text: the same result as ``TOKEN_RE.findall(text)``."""
+    if not text.isascii():
+        return TOKEN_RE.findall(text)
+    pieces = text.encode("ascii").translate(_TOKEN_BYTES).decode("ascii").split()
+    if "-" not in text and "_" not in text:
+        return pieces
+    out: list[str] = []
+    for piece in pieces:
+        if "-" in piece or "_" in piece:
+            out.extend(TOKEN_RE.findall(piece))
+        else:
+            out.append(piece)
+    return out
+
+
+def _prepare(text: str, placeholders: bool, hashtags: bool, emoji: bool,
+             segment: Callable[[str], list[str]] | None) -> str:
+    """Unicode, placeholders, hashtags, lower case and emoji: everything but money."""
+    text = _clean_unicode(text)
+    if placeholders:
+        # Each pattern runs only when its tell-tale character is there: most texts skip most.
+        if "@" in text:
+            text = _EMAIL_RE.sub(f" {EMAIL} ", text)
+        if "." in text and _looks_like_url(text):
+            text = _URL_RE.sub(f" {URL} ", text)
+        if "@" in text:
+            text = _MENTION_RE.sub(f" {USER} ", text)
+        if "8" in text and ("08" in text or "62" in text):
+            text = _PHONE_RE.sub(f" {PHONE} ", text)
+    if hashtags and "#" in text:
+        text = _HASHTAG_RE.sub(lambda m: " " + split_hashtag(m.group(1), segment) + " ", text)
+    text = text.lower()
+    if emoji and not text.isascii():
+        text = _replace_emoji(text)
+    return text
+
+
+def normalized_tokens(
     text: str,
+    *,
+    placeholders: bool = True,
+    hashtags: bool = True,
+    money: bool = True,
+    emoji: bool = True,
+    segment: Callable[[str], list[str]] | None = None,
+) -> list[str]:
+    """The raw tokens of ``normalize(text)``, computed with as few passes as possible."""
+    text = _prepare(text, placeholders, hashtags, emoji, segment)
+    tokens = fast_tokens(text)
+    if money and _may_hold_money(text, tokens):
+        replaced = _replace_money(text)
+        if replaced is not text:
+            tokens = fast_tokens(replaced)
+    return tokens
+
+
+def normalize(    text: str,
     *,
     placeholders: bool = True,
     hashtags: bool = True,
@@ -115,16 +199,7 @@ def normalize(
     segment : callable, optional
         Splits a lower-case hashtag into known words; see :func:`kpkclassify.text.segment`.
     """
-    text = _clean_unicode(text)
-    if placeholders:
-        text = _EMAIL_RE.sub(f" {EMAIL} ", text)
-        text = _URL_RE.sub(f" {URL} ", text)
-        text = _MENTION_RE.sub(f" {USER} ", text)
-        text = _PHONE_RE.sub(f" {PHONE} ", text)
-    if hashtags:
-        text = _HASHTAG_RE.sub(lambda m: " " + split_hashtag(m.group(1), segment) + " ", text)
-    text = text.lower()
-    if money:
+    text = _prepare(text, placeholders, hashtags, emoji, segment)
+    if money and _may_hold_money(text, fast_tokens(text)):
         text = _replace_money(text)
-    text = _replace_emoji(text, keep=emoji)
-    return _SPACE_RE.sub(" ", text).strip()
+    return " ".join(text.split())

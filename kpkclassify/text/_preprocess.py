@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from ._lexicon import Lexicon, default_lexicon
 from ._money import find_amounts
 from ._normalize import normalize as _normalize
+from ._normalize import normalized_tokens
 from ._terms import Settings, get_processor, segmenter, tokenize_normalized
 
 
@@ -126,12 +127,16 @@ def preprocess(
     >>> preprocess("Udh 3 bln ngurus KTP gak jadi2, dimintain 200rb")
     ['sudah', '_num_', 'bulan', 'urus', 'ktp', 'tidak', 'jadi', 'jadi', 'minta', '_money_', '_rp1e5_']
     """
-    processor = get_processor(lexicon, Settings(slang=slang, stem=stem, stopwords=stopwords, repair=repair))
-    terms = processor.terms
-    out: list[str] = []
-    for token in tokenize_normalized(normalize(text, lexicon=lexicon, **normalize_options)):
-        out.extend(terms(token))
-    return out
+    if lexicon is None and slang and stem and stopwords and repair and not normalize_options:
+        processor = _default_processor()  # the common case, without building a key per call
+    else:
+        processor = get_processor(lexicon, Settings(slang=slang, stem=stem, stopwords=stopwords, repair=repair))
+    return processor.process(normalized_tokens(text, segment=_segment_for(lexicon), **normalize_options))
+
+
+@functools.cache
+def _default_processor():
+    return get_processor(None, Settings())
 
 
 def preprocess_many(texts: Iterable[str], **options) -> list[str]:

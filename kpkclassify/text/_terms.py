@@ -14,13 +14,12 @@ import threading
 from dataclasses import dataclass
 
 from ._lexicon import Lexicon, default_lexicon, root_words
-from ._normalize import PLACEHOLDERS, normalize
+from ._normalize import PLACEHOLDERS, TOKEN_RE, normalize
 from ._stem import sastrawi_stem
 
 #: The memo of one preprocessing configuration holds at most this many tokens.
 MEMO_LIMIT = 500_000
 
-TOKEN_RE = re.compile(r"_[a-z0-9]+_|[a-z0-9]+(?:-[a-z0-9]+)*")
 _RUN_RE = re.compile(r"([a-z])\1{2,}")
 _DOUBLE_RE = re.compile(r"([a-z])\1")
 _REDUP_DIGIT_RE = re.compile(r"^([a-z]{2,})2$")
@@ -28,6 +27,9 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _HAS_LETTER = re.compile(r"[a-z]")
 _NUMBER_RE = re.compile(r"^\d+$")
 NUMBER = "_num_"
+# PySastrawi only removes these prefixes and suffixes; a word with none of them (and not a
+# root word) comes back unchanged, so we skip the stemmer's slow search for it.
+_AFFIXED = re.compile(r"^(?:di|ke|se|te|be|me|pe)|(?:lah|kah|tah|pun|ku|mu|nya|i|kan|an)$")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,15 @@ class TermProcessor:
                         self._memo.clear()
             self._memo[token] = found
         return found
+
+    def process(self, tokens: list[str]) -> list[str]:
+        """The terms of a list of raw tokens, in order (the hot path: one lookup per token)."""
+        memo = self._memo
+        try:
+            return [term for token in tokens for term in memo[token]]
+        except KeyError:  # a token seen for the first time (or the memo was just emptied)
+            terms = self.terms
+            return [term for token in tokens for term in terms(token)]
 
     def memo_size(self) -> int:
         return len(self._memo)
@@ -137,7 +148,7 @@ class TermProcessor:
         found = lex.stem_exceptions.get(word) or lex.stems.get(word)
         if found:
             return found
-        if word in root_words() or not word.isalpha():
+        if word in root_words() or not word.isalpha() or not _AFFIXED.search(word):
             return word
         return sastrawi_stem(word)
 

@@ -1,0 +1,60 @@
+"""Property tests: preprocessing never raises, is deterministic and returns clean tokens."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpkclassify.text import extract_amounts, normalize, preprocess
+
+any_text = st.text(alphabet=st.characters(codec=None), max_size=300)
+indonesian_ish = st.lists(
+    st.sampled_from(["ktp", "gak", "jadi2", "lamaaa", "Rp", "50.000", "50rb", "#StopPungli", "@user", "😡", "s4ya",
+                     "berbelit-belit", "\u0000", "\ud800", "\u202e", "ﷺ", "https://x.id/a", "sejuta", "  ", "\n"]),
+    max_size=40,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(any_text, indonesian_ish))
+def test_preprocess_never_raises_and_returns_clean_tokens(text):
+    tokens = preprocess(text)
+    assert all(isinstance(t, str) and t and t == t.lower() and " " not in t for t in tokens)
+    assert preprocess(text) == tokens  # deterministic
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_text)
+def test_normalize_is_idempotent_enough(text):
+    once = normalize(text)
+    assert isinstance(once, str)
+    assert once == once.strip()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=10**12))
+def test_amounts_written_with_rp_round_trip(amount):
+    written = f"Rp {amount:,}".replace(",", ".")
+    assert extract_amounts(written) == [amount]
+
+
+def test_very_long_and_odd_strings():
+    assert preprocess("a" * 1_000_000) == preprocess("a" * 1_000_000)
+    assert isinstance(preprocess("\ud800\udfff\u0000\u200f עברית العربية 🏳️‍🌈"), list)
+
+
+money_like = st.lists(
+    st.sampled_from(["rp", "Rp.", "idr", "50", "1,5", "2.500.000", "rb", "ribu", "jt", "juta", "k", "m", "dua", "lima",
+                     "puluh", "ratus", "sejuta", "seribu", "gocap", "selembar", "merah", "terpaksa", "bayar", " ", "  "]),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(money_like, st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 -_.,#@é", max_size=80)))
+def test_fast_paths_agree_with_the_plain_regexes(text):
+    from kpkclassify.text._money import find_amounts
+    from kpkclassify.text._normalize import TOKEN_RE, _may_hold_money, fast_tokens
+
+    lowered = text.lower()
+    assert fast_tokens(lowered) == TOKEN_RE.findall(lowered)
+    if list(find_amounts(lowered)):
+        assert _may_hold_money(lowered, fast_tokens(lowered))
