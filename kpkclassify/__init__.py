@@ -37,6 +37,13 @@ _EXPORTS = {
     "classify_file": "._batch",
     "BatchSummary": "._batch",
     "Evaluation": "._evaluate",
+    "compare": "._evaluate",
+    "compare_table": "._evaluate",
+    "suggest": "._active",
+    "suggest_file": "._active",
+    "Suggestion": "._active",
+    "html_report": "._report",
+    "preprocess_file": "._batch",
     "evaluate_predictions": "._evaluate",
     "LABELS": "._labels",
     "OTHER": "._labels",
@@ -55,7 +62,10 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._batch import BatchSummary, classify_file
     from ._data import DataError, LabelledData, read_labelled
-    from ._evaluate import Evaluation, evaluate_predictions
+    from ._active import Suggestion, suggest, suggest_file
+    from ._batch import preprocess_file
+    from ._evaluate import Evaluation, compare, compare_table, evaluate_predictions
+    from ._report import html_report
     from ._features import TextFeatures
     from ._io import InputError
     from ._labels import LABELS, OTHER, format_labels, parse_labels

@@ -338,6 +338,12 @@ def _run(chunks: Iterator[_Chunk], worker_model: Any, model_obj: Any, n_jobs: in
             tmp_dir.cleanup()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class _atomic_output:
     """A text handle on a temporary file renamed to ``path`` on success, removed on failure."""
 
@@ -354,6 +360,7 @@ class _atomic_output:
         if not target.parent.exists():
             raise InputError(f"{self.path}: the folder {target.parent} does not exist")
         fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        os.chmod(self.tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
         self.handle = os.fdopen(fd, "w", encoding=self.encoding, newline="")
         return self.handle
 

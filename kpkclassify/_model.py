@@ -90,7 +90,10 @@ class Classifier(ClassifierMixin, BaseEstimator):
     preprocessor : IndonesianPreprocessor, optional
         The preprocessing; defaults to ``IndonesianPreprocessor()``.
     word_ngram_range : tuple of int, default=(1, 2)
-    char_ngram_range : tuple of int or None, default=(2, 5)
+    char_ngram_range : tuple of int or None, default=(3, 5)
+        Character n-grams inside terms (see :class:`TextFeatures`).
+    subwords : {"oov", "all"}, default="oov"
+        Which terms get character n-grams (see :class:`TextFeatures`).
     min_df : int, default=2
     C : float, default=4.0
         Inverse regularisation strength of each logistic regression.
@@ -129,7 +132,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
         *,
         preprocessor: IndonesianPreprocessor | None = None,
         word_ngram_range: tuple[int, int] = (1, 2),
-        char_ngram_range: tuple[int, int] | None = (2, 5),
+        char_ngram_range: tuple[int, int] | None = (3, 5),
+        subwords: str = "oov",
         min_df: int = 2,
         C: float = 4.0,
         class_weight: str | None = "balanced",
@@ -141,6 +145,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.preprocessor = preprocessor
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
+        self.subwords = subwords
         self.min_df = min_df
         self.C = C
         self.class_weight = class_weight
@@ -155,6 +160,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             preprocessor=self.preprocessor,
             word_ngram_range=self.word_ngram_range,
             char_ngram_range=self.char_ngram_range,
+            subwords=self.subwords,
             min_df=self.min_df,
         )
 
@@ -164,7 +170,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             random_state=self.random_state,
         )
 
-    def _fit_models(self, features: TextFeatures, terms: Sequence[str], Y: np.ndarray) -> list[LogisticRegression]:
+    def _fit_models(self, features: TextFeatures, terms: Sequence[Sequence[str]], Y: np.ndarray) -> list[LogisticRegression]:
         matrix = features.fit_terms(terms).transform_terms(terms)
         return [self._new_estimator().fit(matrix, Y[:, j]) for j in range(len(LABELS))]
 
@@ -204,7 +210,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.model_format_ = MODEL_FORMAT
         return self
 
-    def _thresholds(self, terms: list[str], Y: np.ndarray) -> np.ndarray:
+    def _thresholds(self, terms: list[list[str]], Y: np.ndarray) -> np.ndarray:
         self.cv_scores_ = {}
         if isinstance(self.thresholds, dict):
             return np.asarray([float(self.thresholds.get(label, 0.5)) for label in LABELS])
@@ -219,7 +225,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.cv_scores_ = label_metrics(Y, (scores >= thresholds).astype(np.int8))
         return thresholds
 
-    def cross_val_scores(self, terms: list[str], Y: np.ndarray) -> np.ndarray:
+    def cross_val_scores(self, terms: list[list[str]], Y: np.ndarray) -> np.ndarray:
         """Out-of-fold probabilities for preprocessed ``terms`` (features refit per fold)."""
         strata = Y @ (1 << np.arange(Y.shape[1]))  # stratify by label combination
         counts = np.bincount(strata)
@@ -227,11 +233,10 @@ class Classifier(ClassifierMixin, BaseEstimator):
         strata = np.where(counts[strata] >= self.cv, strata, int(np.argmax(counts)))
         folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
         out = np.zeros(Y.shape, dtype=np.float64)
-        terms_arr = np.asarray(terms, dtype=object)
-        for train, test in folds.split(terms_arr, strata):
+        for train, test in folds.split(np.zeros(len(terms)), strata):
             features = self._new_features()
-            models = self._fit_models(features, list(terms_arr[train]), Y[train])
-            matrix = features.transform_terms(list(terms_arr[test]))
+            models = self._fit_models(features, [terms[i] for i in train], Y[train])
+            matrix = features.transform_terms([terms[i] for i in test])
             for j, model in enumerate(models):
                 out[test, j] = model.predict_proba(matrix)[:, 1]
         return out
@@ -282,6 +287,25 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
         return float(f1_score(to_indicator(list(y)), self.predict_indicator(X), average="macro", zero_division=0))
 
+    def evaluate(self, X: Iterable[str], y: Iterable, *, n_errors: int = 10):
+        """Precision, recall and F1 per label on labelled data, plus the most confident errors.
+
+        Parameters
+        ----------
+        X : iterable of str
+        y : iterable of labels (any form :func:`kpkclassify.parse_labels` takes)
+        n_errors : int, default=10
+            How many of the most confident errors to keep.
+
+        Returns
+        -------
+        Evaluation
+        """
+        from ._evaluate import evaluate_predictions
+
+        texts = _as_texts(X)
+        return evaluate_predictions(list(y), self.predict_proba(texts), self.thresholds_, texts, n_errors=n_errors)
+
     # -- explaining -----------------------------------------------------------------
     def explain(self, text: str, *, top: int = 5, labels: Sequence[str] | None = None) -> dict[str, list[tuple[str, float]]]:
         """The words of ``text`` that pushed each label's score up most.
@@ -315,19 +339,29 @@ class Classifier(ClassifierMixin, BaseEstimator):
             for term in terms:
                 if word not in term_words[term]:
                     term_words[term].append(word)
-        joined = " ".join(t for _, terms in aligned for t in terms)
-        matrix = self.features_.transform_terms([joined])
-        names = self._feature_names()
+        sequence = [t for _, terms in aligned for t in terms]
+        vectorizer = self.features_.vectorizer_
+        matrix = vectorizer.transform([sequence])
+        # Which terms each column of this text comes from: a term's own columns, and each
+        # bigram's column shared by its two terms.
+        owners: dict[int, list[str]] = defaultdict(list)
+        for term in sequence:
+            for column in vectorizer.term_columns(term):
+                owners[column].append(term)
+        for a, b in zip(sequence, sequence[1:]):
+            column = vectorizer.word_index_.get(f"{a} {b}")
+            if column is not None:
+                owners[column] += [a, b]
         if labels is None:
             labels = [p for p in self.predict([text])[0] if p != OTHER]
         result: dict[str, list[tuple[str, float]]] = {}
+        row = matrix.getrow(0)
         for label in labels:
             coef = self.estimators_[LABELS.index(label)].coef_.ravel()
             weights: dict[str, float] = defaultdict(float)
-            row = matrix.getrow(0)
-            for index, value in zip(row.indices, row.data):
-                contribution = float(coef[index] * value)
-                terms = _feature_terms(names[index], term_words)
+            for column, value in zip(row.indices, row.data):
+                terms = owners.get(int(column), [])
+                contribution = float(coef[column] * value)
                 for term in terms:
                     for word in term_words.get(term, []):
                         weights[word] += contribution / len(terms)
@@ -372,28 +406,3 @@ def _restore_amounts(text: str, aligned: list[tuple[str, tuple[str, ...]]]) -> l
             word = spans[k]
         restored.append((word, terms))
     return restored
-
-
-def _feature_terms(name: str, term_words: dict[str, list[str]]) -> list[str]:
-    """The terms of the text that a feature name stands for."""
-    kind, _, gram = name.partition(":")
-    if kind == "w":
-        return [t for t in gram.split(" ") if t in term_words]
-    piece = gram.strip()
-    return [t for t in term_words if piece and piece in f" {t} "]
-
-
-def _evaluate(self: Classifier, X: Iterable[str], y: Iterable, *, n_errors: int = 10):
-    """Precision, recall and F1 per label on labelled data, plus the most confident errors.
-
-    Returns
-    -------
-    Evaluation
-    """
-    from ._evaluate import evaluate_predictions
-
-    texts = _as_texts(X)
-    return evaluate_predictions(list(y), self.predict_proba(texts), self.thresholds_, texts, n_errors=n_errors)
-
-
-Classifier.evaluate = _evaluate

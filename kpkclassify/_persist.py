@@ -19,6 +19,7 @@ from typing import Any
 OWN_TYPES: tuple[str, ...] = (
     "kpkclassify._model.Classifier",
     "kpkclassify._features.TextFeatures",
+    "kpkclassify._vectorize.TermVectorizer",
     "kpkclassify.text._transformer.IndonesianPreprocessor",
 )
 
@@ -57,7 +58,9 @@ def save(model: Any, path: str | os.PathLike) -> None:
     os.close(fd)
     try:
         sio.dump(model, tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a model is meant to be shared
+        from ._batch import _umask
+
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a model is meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -5,7 +5,7 @@ Each command lives in its own module; importing them registers them on ``app``.
 
 from __future__ import annotations
 
-from . import classify, evaluate, info, predict, preprocess, train  # noqa: F401  (registers commands)
+from . import classify, compare, evaluate, info, predict, preprocess, suggest, train  # noqa: F401  (registers commands)
 from ._app import app
 
 

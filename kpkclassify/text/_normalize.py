@@ -46,7 +46,7 @@ _EMOJI_RE = re.compile("[" + re.escape("".join(_EMOJI_TO_GROUP)) + "]")
 _DIGIT_RE = re.compile(r"\d")
 MONEY_WORDS = frozenset(
     "ribu rebu juta jeti miliar milyar triliun gocap cepek gopek seceng goceng ceban noban goban jigo "
-    "lembar seratus sepuluh seribu sejuta semiliar semilyar".split()
+    "lembar selembar seratus sepuluh seribu sejuta semiliar semilyar".split()
 )
 TOKEN_RE = re.compile(r"_[a-z0-9]+_|[a-z0-9]+(?:-[a-z0-9]+)*")
 # ASCII text is tokenised with bytes.translate + split (two C passes, several times faster

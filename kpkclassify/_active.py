@@ -1,0 +1,149 @@
+"""Active learning: which unlabelled texts to label next."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Suggestion:
+    """One text worth labelling.
+
+    Attributes
+    ----------
+    index : int
+        Its position in the input.
+    uncertainty : float
+        1 at a decision threshold, 0 far from every threshold.
+    guess : str
+        The model's current labels (``|``-joined), to correct rather than type.
+    """
+
+    index: int
+    uncertainty: float
+    guess: str
+
+
+def uncertainty(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """How close each text is to a decision threshold of any label (1 = on it).
+
+    The distance to each threshold is measured on the log-odds scale, so 0.51 against a
+    threshold of 0.5 counts as closer than 0.9 against 0.5.
+    """
+    eps = 1e-6
+    p = np.clip(proba, eps, 1 - eps)
+    t = np.clip(thresholds, eps, 1 - eps)
+    distance = np.abs(np.log(p / (1 - p)) - np.log(t / (1 - t)))
+    return np.exp(-distance.min(axis=1))
+
+
+def suggest(
+    model,
+    texts: Sequence[str],
+    n: int = 200,
+    *,
+    max_similarity: float = 0.6,
+    pool: int | None = None,
+) -> list[Suggestion]:
+    """Pick up to ``n`` texts the model is least sure about, skipping near-duplicates.
+
+    Parameters
+    ----------
+    model : Classifier
+        A fitted classifier.
+    texts : sequence of str
+        The unlabelled texts.
+    n : int, default=200
+        How many to pick.
+    max_similarity : float, default=0.6
+        A candidate whose cosine similarity (on the model's own features) to an already
+        picked text exceeds this is skipped: diverse picks teach the model more.
+    pool : int, optional
+        How many of the most uncertain texts to consider (default ``20 * n``).
+
+    Returns
+    -------
+    list of Suggestion
+        Most uncertain first.
+    """
+    from ._labels import from_indicator
+
+    texts = list(texts)
+    if not texts or n <= 0:
+        return []
+    nonempty = np.asarray([bool(t and t.strip()) for t in texts])
+    proba = model.predict_proba(texts)
+    scores = np.where(nonempty, uncertainty(proba, model.thresholds_), -1.0)
+    order = np.argsort(-scores, kind="stable")[: pool or 20 * n]
+    order = order[scores[order] >= 0]
+    features = model.features_.transform([texts[i] for i in order])
+    norms = np.sqrt(features.multiply(features).sum(axis=1)).A.ravel()
+    norms[norms == 0] = 1.0
+    import scipy.sparse as sp
+
+    unit = sp.diags(1.0 / norms) @ features  # rows of unit length: a dot product is a cosine
+    unit = unit.tocsr()
+    picked: list[int] = []
+    chosen = None
+    for k, index in enumerate(order):
+        row = unit.getrow(k)
+        if chosen is not None and (chosen @ row.T).max() > max_similarity:
+            continue
+        picked.append(int(index))
+        chosen = row if chosen is None else sp.vstack([chosen, row]).tocsr()
+        if len(picked) >= n:
+            break
+    guesses = from_indicator((proba[picked] >= model.thresholds_).astype(np.int8))
+    return [Suggestion(i, float(scores[i]), "|".join(g)) for i, g in zip(picked, guesses)]
+
+
+def suggest_file(
+    input: str,
+    output: str,
+    *,
+    model=None,
+    n: int = 200,
+    text_columns: Sequence[str] | None = None,
+    encoding: str | None = None,
+) -> int:
+    """Write the ``n`` rows of an unlabelled file most worth labelling, ready for a spreadsheet.
+
+    The output keeps the input's columns and adds ``labels`` (empty: fill it in, e.g.
+    ``illegal_fee|slow_service`` or ``other``), ``model_guess``, ``uncertainty`` and
+    ``source_line``; it can be fed back to :func:`kpkclassify.train` once labelled.
+    Returns the number of rows written.
+    """
+    import csv
+
+    from ._batch import _atomic_output
+    from ._io import TableReader, resolve_text_columns, same_file
+    from ._io import InputError
+    from ._persist import load
+
+    if input != "-" and (input == output or same_file(input, output)):
+        raise InputError(f"{output}: the output may not overwrite the input; choose another -o path")
+    model = load(model) if model is None or isinstance(model, str) else model
+    with TableReader(input, encoding=encoding) as reader:
+        if reader.kind == "jsonl":
+            raise InputError(f"{input}: suggest reads CSV/TSV files")
+        indices = resolve_text_columns(reader.columns, list(text_columns) if text_columns else None, input)
+        lines, rows, texts = [], [], []
+        for line, cells in reader.rows():
+            lines.append(line)
+            rows.append(cells)
+            texts.append(" ".join(cells[i] for i in indices if i < len(cells)))
+        columns = list(reader.columns)
+    picks = suggest(model, texts, n)
+    extra = ["labels", "model_guess", "uncertainty", "source_line"]
+    if "labels" in columns:
+        extra[0] = "new_labels"
+    with _atomic_output(output, "utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns + extra)
+        for pick in picks:
+            cells = rows[pick.index] + [""] * max(0, len(columns) - len(rows[pick.index]))
+            writer.writerow(cells[: len(columns)] + ["", pick.guess, f"{pick.uncertainty:.4f}", lines[pick.index]])
+    return len(picks)

@@ -1,0 +1,190 @@
+"""A fast TF-IDF vectoriser over preprocessed terms: word n-grams plus hashed sub-words.
+
+It computes what two scikit-learn ``TfidfVectorizer`` s would (word uni- and bigrams over
+terms; character n-grams inside each term, padded like ``analyzer="char_wb"``), with
+sublinear TF, smooth IDF and L2 normalisation of each block, but every distinct term's
+columns are computed once and memoised, so a text costs one lookup per term plus one per
+bigram. Character n-grams are hashed (CRC-32, the same in every process) into a fixed
+number of buckets; buckets seen in fewer than ``min_df`` training texts are dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+MEMO_LIMIT = 500_000
+
+
+class TermVectorizer:
+    """Term lists -> CSR rows. Not an estimator itself: :class:`TextFeatures` wraps it."""
+
+    def __init__(self, *, ngram_range: tuple[int, int] = (1, 2), char_ngram_range: tuple[int, int] | None = (2, 5),
+                 min_df: int = 2, n_buckets: int = 2**20, subwords: str = "all") -> None:
+        self.subwords = subwords
+        self.ngram_range = tuple(ngram_range)
+        self.char_ngram_range = tuple(char_ngram_range) if char_ngram_range else None
+        self.min_df = min_df
+        self.n_buckets = n_buckets
+        self._memo: dict[str, tuple[int, ...]] = {}
+        self._lock = threading.Lock()
+
+    # -- the pieces of a term ---------------------------------------------------------
+    def _grams(self, term: str) -> list[str]:
+        lo, hi = self.char_ngram_range  # type: ignore[misc]
+        padded = f" {term} "
+        return [padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
+
+    def _buckets(self, term: str) -> list[int]:
+        if self.char_ngram_range is None:
+            return []
+        b = self.n_buckets
+        return [zlib.crc32(g.encode("utf-8")) % b for g in self._grams(term)]
+
+    def _ngrams(self, terms: Sequence[str]) -> list[str]:
+        lo, hi = self.ngram_range
+        out: list[str] = list(terms) if lo <= 1 <= hi else []
+        for n in range(max(2, lo), hi + 1):
+            out.extend(" ".join(terms[i : i + n]) for i in range(len(terms) - n + 1))
+        return out
+
+    # -- fitting ------------------------------------------------------------------------
+    def fit(self, docs: Sequence[Sequence[str]]) -> TermVectorizer:
+        n_docs = len(docs)
+        word_df: Counter[str] = Counter()
+        for terms in docs:
+            word_df.update(set(self._ngrams(terms)))
+
+        def word_known(term: str) -> bool:
+            return word_df.get(term, 0) >= self.min_df
+
+        bucket_df = np.zeros(self.n_buckets, dtype=np.int64)
+        term_buckets: dict[str, np.ndarray] = {}
+        for terms in docs:
+            seen: set[int] = set()
+            for term in set(terms):
+                if self.subwords == "oov" and word_known(term):
+                    continue
+                if term not in term_buckets:
+                    term_buckets[term] = np.unique(np.asarray(self._buckets(term), dtype=np.int64))
+                seen.update(term_buckets[term].tolist())
+            if seen:
+                bucket_df[np.fromiter(seen, dtype=np.int64)] += 1
+        words = sorted(w for w, df in word_df.items() if df >= self.min_df)
+        self.words_ = np.asarray(words, dtype=str)
+        self.word_index_ = {w: i for i, w in enumerate(words)}
+        df = np.asarray([word_df[w] for w in words], dtype=np.float64)
+        self.word_idf_ = np.log((1 + n_docs) / (1 + df)) + 1
+        kept = np.flatnonzero(bucket_df >= self.min_df) if self.char_ngram_range else np.zeros(0, dtype=np.int64)
+        self.buckets_ = kept.astype(np.int64)
+        self.char_idf_ = np.log((1 + n_docs) / (1 + bucket_df[kept].astype(np.float64))) + 1
+        self._build_lookup()
+        return self
+
+    def _build_lookup(self) -> None:
+        self._bucket_column = np.full(self.n_buckets, -1, dtype=np.int64)
+        self._bucket_column[self.buckets_] = len(self.words_) + np.arange(len(self.buckets_))
+        self._idf = np.concatenate([self.word_idf_, self.char_idf_])
+        self._memo = {}
+
+    @property
+    def n_words(self) -> int:
+        return len(self.words_)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.words_) + len(self.buckets_)
+
+    # -- transforming -------------------------------------------------------------------
+    def term_columns(self, term: str) -> tuple[int, ...]:
+        """The columns one term contributes: its unigram (if known) and its sub-word buckets."""
+        found = self._memo.get(term)
+        if found is None:
+            columns = []
+            if self.ngram_range[0] <= 1:
+                index = self.word_index_.get(term)
+                if index is not None:
+                    columns.append(index)
+            if self.char_ngram_range is not None and (self.subwords == "all" or not columns):
+                mapped = self._bucket_column[np.asarray(self._buckets(term), dtype=np.int64)]
+                columns.extend(int(c) for c in mapped if c >= 0)
+            found = tuple(columns)
+            if len(self._memo) >= MEMO_LIMIT:
+                with self._lock:
+                    if len(self._memo) >= MEMO_LIMIT:
+                        self._memo.clear()
+            self._memo[term] = found
+        return found
+
+    def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        n = len(docs)
+        columns: list[int] = []
+        extend = columns.extend
+        lengths = np.zeros(n, dtype=np.int64)
+        memo = self._memo
+        term_columns = self.term_columns
+        word_index = self.word_index_
+        max_n = self.ngram_range[1]
+        for i, terms in enumerate(docs):
+            start = len(columns)
+            for term in terms:
+                found = memo.get(term)
+                extend(found if found is not None else term_columns(term))
+            if max_n >= 2:
+                for n_gram in range(2, max_n + 1):
+                    for k in range(len(terms) - n_gram + 1):
+                        index = word_index.get(" ".join(terms[k : k + n_gram]))
+                        if index is not None:
+                            columns.append(index)
+            lengths[i] = len(columns) - start
+        return self._matrix(np.asarray(columns, dtype=np.int64), lengths, n)
+
+    def _matrix(self, columns: np.ndarray, lengths: np.ndarray, n: int) -> sp.csr_matrix:
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        counts = sp.csr_matrix((np.ones(len(columns), dtype=np.float32), columns, indptr),
+                               shape=(n, self.n_features))
+        counts.sum_duplicates()
+        data = (1.0 + np.log(counts.data)) * self._idf[counts.indices]  # sublinear TF x IDF
+        rows = np.repeat(np.arange(n), np.diff(counts.indptr))
+        is_word = counts.indices < self.n_words
+        # L2-normalise the word block and the sub-word block of each row separately.
+        norm_word = np.bincount(rows[is_word], weights=data[is_word] ** 2, minlength=n)
+        norm_char = np.bincount(rows[~is_word], weights=data[~is_word] ** 2, minlength=n)
+        norms = np.sqrt(np.where(is_word, norm_word[rows], norm_char[rows]))
+        norms[norms == 0] = 1.0
+        counts.data = (data / norms).astype(np.float32)
+        return counts
+
+    # -- persistence: plain arrays, rebuilt lookups -----------------------------------
+    def __getstate__(self) -> dict:
+        return {
+            "ngram_range": list(self.ngram_range),
+            "char_ngram_range": list(self.char_ngram_range) if self.char_ngram_range else None,
+            "min_df": self.min_df,
+            "n_buckets": self.n_buckets,
+            "subwords": self.subwords,
+            "words_": self.words_,
+            "word_idf_": self.word_idf_,
+            "buckets_": self.buckets_,
+            "char_idf_": self.char_idf_,
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        self.ngram_range = tuple(state["ngram_range"])
+        self.char_ngram_range = tuple(state["char_ngram_range"]) if state["char_ngram_range"] else None
+        self.min_df = state["min_df"]
+        self.n_buckets = state["n_buckets"]
+        self.subwords = state.get("subwords", "all")
+        self.words_ = np.asarray(state["words_"], dtype=str)
+        self.word_index_ = {str(w): i for i, w in enumerate(self.words_)}
+        self.word_idf_ = np.asarray(state["word_idf_"], dtype=np.float64)
+        self.buckets_ = np.asarray(state["buckets_"], dtype=np.int64)
+        self.char_idf_ = np.asarray(state["char_idf_"], dtype=np.float64)
+        self._lock = threading.Lock()
+        self._build_lookup()

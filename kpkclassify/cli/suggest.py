@@ -1,0 +1,28 @@
+"""``kpkclassify suggest``: the rows most worth labelling next."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from ._app import app, handles_errors
+
+
+@app.command()
+@handles_errors
+def suggest(
+    input: str = typer.Argument(..., help="Unlabelled CSV/TSV file."),
+    output: str = typer.Option(..., "--output", "-o", help="Where to write the rows to label."),
+    n: int = typer.Option(200, "-n", min=1, help="How many rows."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model file; the bundled model by default."),
+    text_column: Optional[list[str]] = typer.Option(None, "--text-column", "-t"),
+    encoding: Optional[str] = typer.Option(None, "--encoding"),
+) -> None:
+    """Pick the rows the model is least sure about (and unlike each other); fill in their
+    labels column and train again."""
+    from .._active import suggest_file
+
+    written = suggest_file(input, output, model=model, n=n, text_columns=text_column, encoding=encoding)
+    typer.echo(f"{written} rows to label written to {output}; fill the 'labels' column, then "
+               f"kpkclassify train {output} --with-bundled -o MODEL.skops", err=True)
