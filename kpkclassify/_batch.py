@@ -9,6 +9,7 @@ destination and renamed into place only when everything succeeded.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -73,9 +74,13 @@ class BatchSummary:
 
 # -- the per-chunk work (runs in worker processes when jobs > 1) -------------------------
 _WORKER_MODELS: dict[str, Any] = {}
+_FORKED = "<forked>"
+_FORKED_MODEL: Any = None
 
 
 def _model_in_worker(model: Any) -> Any:
+    if model == _FORKED:
+        return _FORKED_MODEL
     if isinstance(model, str):
         cached = _WORKER_MODELS.get(model)
         if cached is None:
@@ -86,16 +91,46 @@ def _model_in_worker(model: Any) -> Any:
     return model
 
 
-def _predict_chunk(model: Any, texts: list[str], explain: bool) -> tuple[np.ndarray, list[str] | None]:
+@dataclass
+class _Format:
+    """How output rows are written; travels with each chunk to the worker."""
+
+    kind: str
+    delimiter: str
+    width: int
+    names: list[str]
+    explain: bool
+
+
+def _process_chunk(model: Any, chunk: _Chunk, fmt: _Format) -> tuple[str, Counter]:
+    """Classify one chunk and render its output rows: the whole job for a chunk, so that the
+    main process only reads and writes when workers run in parallel."""
     model = _model_in_worker(model)
+    texts = [t for t, s in zip(chunk.texts, chunk.status) if s != STATUS_EMPTY]
     proba = model.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
-    evidence = None
-    if explain:
-        evidence = []
-        for text in texts:
-            parts = model.explain(text, top=5)
-            evidence.append("; ".join(f"{label}: " + ", ".join(w for w, _ in words) for label, words in parts.items() if words))
-    return proba, evidence
+    predicted = iter(_chunk_values(proba, model.thresholds_))
+    evidence = iter(_evidence(model, texts) if fmt.explain else [])
+    out = io.StringIO()
+    writer = _RowWriter(out, fmt)
+    counts: Counter[str] = Counter()
+    blank = ["", "", *([""] * len(LABELS))]
+    for row, status in zip(chunk.rows, chunk.status):
+        values = blank if status == STATUS_EMPTY else next(predicted)
+        if status != STATUS_EMPTY:
+            counts.update(values[0].split("|"))
+        if status != STATUS_OK:
+            counts["status:" + status] += 1
+        extra = [next(evidence, "") if status != STATUS_EMPTY else ""] if fmt.explain else []
+        writer.write(row, values + [status] + extra)
+    return out.getvalue(), counts
+
+
+def _evidence(model: Any, texts: list[str]) -> list[str]:
+    out = []
+    for text in texts:
+        parts = model.explain(text, top=5)
+        out.append("; ".join(f"{label}: " + ", ".join(w for w, _ in words) for label, words in parts.items() if words))
+    return out
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -156,37 +191,48 @@ def _prediction_names(columns: Sequence[str], explain: bool) -> list[str]:
     return names
 
 
-class _Writer:
-    def __init__(self, handle: IO[str], kind: str, delimiter: str, columns: list[str], names: list[str]) -> None:
-        self.kind, self.handle, self.width, self.names = kind, handle, len(columns), names
-        if kind != "jsonl":
-            self.csv = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n" if delimiter == ";" else "\n")
-            self.csv.writerow(list(columns) + names)
+class _RowWriter:
+    """Renders rows with their prediction cells as CSV (the input's delimiter) or JSON Lines."""
+
+    def __init__(self, handle: IO[str], fmt: _Format) -> None:
+        self.fmt, self.handle = fmt, handle
+        if fmt.kind != "jsonl":
+            self.csv = csv.writer(handle, delimiter=fmt.delimiter, lineterminator="\r\n" if fmt.delimiter == ";" else "\n")
+
+    def header(self, columns: list[str]) -> None:
+        if self.fmt.kind != "jsonl":
+            self.csv.writerow(list(columns) + self.fmt.names)
 
     def write(self, row: Any, values: list[str]) -> None:
-        if self.kind == "jsonl":
+        if self.fmt.kind == "jsonl":
             record = dict(row)
-            record.update(zip(self.names, values))
+            record.update(zip(self.fmt.names, values))
             self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             return
-        cells = list(row)
-        if len(cells) < self.width:  # short ragged row: pad so that predictions line up
-            cells += [""] * (self.width - len(cells))
-        extra = cells[self.width :]  # long ragged row: its extra cells go after ours, never lost
-        self.csv.writerow(cells[: self.width] + values + extra)
+        width = self.fmt.width
+        if len(row) == width:
+            self.csv.writerow(row + values)
+        elif len(row) < width:  # short ragged row: pad so that predictions line up
+            self.csv.writerow(row + [""] * (width - len(row)) + values)
+        else:  # long ragged row: its extra cells go after ours, never lost
+            self.csv.writerow(row[:width] + values + row[width:])
 
 
-def _values(proba_row: np.ndarray | None, thresholds: np.ndarray, status: str, evidence: str | None) -> list[str]:
-    if proba_row is None:
-        values = ["", "", *([""] * len(LABELS)), status]
-    else:
-        hits = proba_row >= thresholds
-        labels = [LABELS[j] for j in np.flatnonzero(hits)]
-        top = LABELS[int(np.argmax(np.where(hits, proba_row, -1)))] if labels else OTHER
-        values = ["|".join(labels) or OTHER, top, *(f"{p:.4f}" for p in proba_row), status]
-    if evidence is not None:
-        values.append(evidence)
-    return values
+_COMBINATIONS = [
+    ("|".join(LABELS[j] for j in range(len(LABELS)) if bits >> j & 1) or OTHER) for bits in range(2 ** len(LABELS))
+]
+
+
+def _chunk_values(proba: np.ndarray, thresholds: np.ndarray) -> list[list[str]]:
+    """The prediction cells of each row of a chunk, computed for the whole chunk at once."""
+    hits = proba >= thresholds
+    bits = hits @ (1 << np.arange(len(LABELS)))
+    top = np.where(hits.any(axis=1), np.argmax(np.where(hits, proba, -1.0), axis=1), -1)
+    label_names = [*LABELS, OTHER]
+    return [
+        [_COMBINATIONS[b], label_names[t], *(f"{p:.4f}" for p in row)]
+        for b, t, row in zip(bits.tolist(), top.tolist(), proba.tolist())
+    ]
 
 
 # -- the public entry point ---------------------------------------------------------------
@@ -259,29 +305,20 @@ def classify_file(
         n_jobs = _choose_jobs(jobs, total)
         names = _prediction_names(reader.columns, explain)
         out_encoding = "utf-8-sig" if reader.encoding == "utf-8-sig" else "utf-8"
+        fmt = _Format(reader.kind, reader.delimiter or ",", len(reader.columns), names, explain)
         with _atomic_output(output, out_encoding) as handle:
-            writer = _Writer(handle, reader.kind, reader.delimiter or ",", reader.columns, names)
+            _RowWriter(handle, fmt).header(reader.columns)
             chunks = _chunks(reader, list(text_columns) if text_columns else None, chunk_size, limit, summary)
             worker_model = model_ref if (n_jobs > 1 and model_ref is not None) else model_obj
             counts: Counter[str] = Counter()
-            for chunk, (proba, evidence) in _run(chunks, worker_model, model_obj, n_jobs, explain):
-                k = 0
-                for i, (row, status) in enumerate(zip(chunk.rows, chunk.status)):
-                    if status == STATUS_EMPTY:
-                        values = _values(None, model_obj.thresholds_, status, "" if explain else None)
-                        counts[status] += 1
-                    else:
-                        values = _values(proba[k], model_obj.thresholds_, status, evidence[k] if evidence else None)
-                        for label in values[0].split("|"):
-                            summary.label_counts[label] = summary.label_counts.get(label, 0) + 1
-                        if status != STATUS_OK:
-                            counts[status] += 1
-                        k += 1
-                    writer.write(row, values)
+            for chunk, (text, chunk_counts) in _run(chunks, worker_model, model_obj, n_jobs, fmt):
+                handle.write(text)
+                counts.update(chunk_counts)
                 summary.rows += len(chunk.rows)
                 if progress is not None:
                     progress(summary.rows, _position(reader), total)
-            summary.marked = dict(counts)
+            summary.marked = {k[7:]: v for k, v in counts.items() if k.startswith("status:")}
+            summary.label_counts = {k: v for k, v in counts.items() if not k.startswith("status:")}
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -302,40 +339,69 @@ def _choose_jobs(jobs: int | None, total_bytes: int) -> int:
     return max(1, jobs)
 
 
-def _run(chunks: Iterator[_Chunk], worker_model: Any, model_obj: Any, n_jobs: int, explain: bool):
-    """Yield ``(chunk, (proba, evidence))`` in input order."""
-    def texts_of(chunk: _Chunk) -> list[str]:
-        return [t for t, s in zip(chunk.texts, chunk.status) if s != STATUS_EMPTY]
-
+def _run(chunks: Iterator[_Chunk], worker_model: Any, model_obj: Any, n_jobs: int, fmt: _Format):
+    """Yield ``(chunk, (output_text, counts))`` in input order."""
     if n_jobs == 1:
         for chunk in chunks:
-            yield chunk, _predict_chunk(model_obj, texts_of(chunk), explain)
+            yield chunk, _process_chunk(model_obj, chunk, fmt)
         return
+    import multiprocessing
+
+    if "fork" in multiprocessing.get_all_start_methods():
+        yield from _run_forked(chunks, model_obj, n_jobs, fmt)
+        return
+    # Elsewhere (no fork): joblib's loky workers each load the model once from a file.
     from joblib import Parallel, delayed
 
-    # The model goes to each worker by path (loaded once per worker) when it came from a
-    # file; an in-memory model is saved to a temporary file once for the same reason.
     tmp_dir = None
-    if not isinstance(worker_model, str):
+    target = worker_model
+    if not isinstance(target, str):
         from ._persist import save
 
         tmp_dir = tempfile.TemporaryDirectory(prefix="kpkclassify-")
-        worker_model = os.path.join(tmp_dir.name, "model.skops")
-        save(model_obj, worker_model)
+        target = os.path.join(tmp_dir.name, "model.skops")
+        save(model_obj, target)
+    pending: list[_Chunk] = []
+
+    def tasks():
+        for chunk in chunks:
+            pending.append(chunk)
+            yield delayed(_process_chunk)(target, chunk, fmt)
+
     try:
-        pending: list[_Chunk] = []
-
-        def tasks():
-            for chunk in chunks:
-                pending.append(chunk)
-                yield delayed(_predict_chunk)(worker_model, texts_of(chunk), explain)
-
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
-        for result in parallel(tasks()):
+        for result in Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")(tasks()):
             yield pending.pop(0), result
     finally:
         if tmp_dir is not None:
             tmp_dir.cleanup()
+
+
+def _run_forked(chunks: Iterator[_Chunk], model_obj: Any, n_jobs: int, fmt: _Format):
+    """Forked workers inherit the loaded model (shared copy-on-write): nothing is loaded or
+    sent per worker, only texts travel. A window of ``2 * n_jobs`` chunks in flight keeps
+    memory flat and the output in input order, while reading and writing overlap the work.
+    (joblib's fork-based backend cannot stream results back, hence the standard library.)"""
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED_MODEL
+    _FORKED_MODEL = model_obj
+    window: deque = deque()
+    try:
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for chunk in chunks:
+                window.append((chunk, pool.submit(_process_chunk, _FORKED, chunk, fmt)))
+                if len(window) >= 2 * n_jobs:
+                    done, future = window.popleft()
+                    yield done, future.result()
+            while window:
+                done, future = window.popleft()
+                yield done, future.result()
+    finally:
+        _FORKED_MODEL = None
+        for _, future in window:
+            future.cancel()
 
 
 def _umask() -> int:
@@ -401,7 +467,8 @@ def preprocess_file(
     with TableReader(input, fmt=fmt, delimiter=delimiter, encoding=encoding) as reader:
         name = "kpk_tokens" if "tokens" in reader.columns else "tokens"
         with _atomic_output(output, "utf-8-sig" if reader.encoding == "utf-8-sig" else "utf-8") as handle:
-            writer = _Writer(handle, reader.kind, reader.delimiter or ",", reader.columns, [name])
+            writer = _RowWriter(handle, _Format(reader.kind, reader.delimiter or ",", len(reader.columns), [name], False))
+            writer.header(reader.columns)
             for chunk in _chunks(reader, list(text_columns) if text_columns else None, chunk_size, None, summary):
                 for row, text in zip(chunk.rows, chunk.texts):
                     writer.write(row, [" ".join(preprocess(text))])

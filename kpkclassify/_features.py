@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._cues import add_cues
 from ._vectorize import TermVectorizer
 from .text import IndonesianPreprocessor
 
@@ -35,6 +36,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         Minimum number of training texts a feature must occur in.
     n_buckets : int, default=2**20
         Hash buckets for character n-grams (before the ``min_df`` cut).
+    cues : bool, default=True
+        Add cue pseudo-terms (first person next to a request, money next to a request,
+        negation scope, durations, imperative and hashtag style...; see ``kpkclassify._cues``).
     """
 
     def __init__(
@@ -46,7 +50,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         subwords: str = "oov",
         min_df: int = 2,
         n_buckets: int = 2**20,
+        cues: bool = True,
     ) -> None:
+        self.cues = cues
         self.preprocessor = preprocessor
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -58,8 +64,12 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return self.preprocessor if self.preprocessor is not None else IndonesianPreprocessor()
 
     def to_terms(self, texts: Iterable[str]) -> list[list[str]]:
-        """Preprocess raw texts into lists of terms."""
-        return self._preprocessor().terms(texts)
+        """Preprocess raw texts into lists of terms (with cue pseudo-terms when ``cues``)."""
+        if not self.cues:
+            return self._preprocessor().terms(texts)
+        texts = texts if isinstance(texts, list) else list(texts)
+        return [add_cues(terms, raw if isinstance(raw, str) else "")
+                for terms, raw in zip(self._preprocessor().terms(texts), texts)]
 
     def fit(self, X: Iterable[str], y: object = None) -> TextFeatures:
         """Learn the vocabulary, the kept sub-word buckets and IDF weights. Returns ``self``."""

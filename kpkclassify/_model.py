@@ -58,6 +58,11 @@ def _as_texts(X: Iterable[str] | str) -> list[str]:
     return texts
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return np.log(p / (1 - p))
+
+
 def best_threshold(y: np.ndarray, scores: np.ndarray, *, negative_weight: float = 1.0) -> float:
     """The score threshold that maximises F1 on ``(y, scores)``.
 
@@ -95,6 +100,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
     subwords : {"oov", "all"}, default="oov"
         Which terms get character n-grams (see :class:`TextFeatures`).
     min_df : int, default=2
+    cues : bool, default=True
+        Add cue features beyond n-grams (see :class:`TextFeatures`).
     C : float, default=4.0
         Inverse regularisation strength of each logistic regression.
     class_weight : {"balanced"} or None, default="balanced"
@@ -104,6 +111,10 @@ class Classifier(ClassifierMixin, BaseEstimator):
     negative_weight : float, default=1.0
         When choosing thresholds by cross-validation, count each negative example this
         many times (above 1 for streams where the labels are rarer than in training).
+    calibration : {"sigmoid"} or None, default="sigmoid"
+        Platt-scale each label's probabilities on out-of-fold predictions (only with
+        ``thresholds="cv"``), so that a probability of 0.8 means about 80% of such texts
+        carry the label in data like the training data.
     cv : int, default=5
     random_state : int, default=0
 
@@ -135,10 +146,12 @@ class Classifier(ClassifierMixin, BaseEstimator):
         char_ngram_range: tuple[int, int] | None = (3, 5),
         subwords: str = "oov",
         min_df: int = 2,
+        cues: bool = True,
         C: float = 4.0,
         class_weight: str | None = "balanced",
         thresholds: str | float | dict = "cv",
         negative_weight: float = 1.0,
+        calibration: str | None = "sigmoid",
         cv: int = 5,
         random_state: int = 0,
     ) -> None:
@@ -147,10 +160,12 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.char_ngram_range = char_ngram_range
         self.subwords = subwords
         self.min_df = min_df
+        self.cues = cues
         self.C = C
         self.class_weight = class_weight
         self.thresholds = thresholds
         self.negative_weight = negative_weight
+        self.calibration = calibration
         self.cv = cv
         self.random_state = random_state
 
@@ -162,6 +177,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             char_ngram_range=self.char_ngram_range,
             subwords=self.subwords,
             min_df=self.min_df,
+            cues=self.cues,
         )
 
     def _new_estimator(self) -> LogisticRegression:
@@ -212,11 +228,14 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
     def _thresholds(self, terms: list[list[str]], Y: np.ndarray) -> np.ndarray:
         self.cv_scores_ = {}
+        self.calibration_ = None
         if isinstance(self.thresholds, dict):
             return np.asarray([float(self.thresholds.get(label, 0.5)) for label in LABELS])
         if self.thresholds != "cv":
             return np.full(len(LABELS), float(self.thresholds))
         scores = self.cross_val_scores(terms, Y)
+        self.calibration_ = self._fit_calibration(scores, Y)
+        scores = self._calibrate(scores)
         thresholds = np.asarray(
             [best_threshold(Y[:, j], scores[:, j], negative_weight=self.negative_weight) for j in range(len(LABELS))]
         )
@@ -224,6 +243,25 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
         self.cv_scores_ = label_metrics(Y, (scores >= thresholds).astype(np.int8))
         return thresholds
+
+    def _fit_calibration(self, scores: np.ndarray, Y: np.ndarray) -> np.ndarray | None:
+        """Platt scaling per label, fitted on out-of-fold probabilities: ``(a, b)`` rows."""
+        if self.calibration is None:
+            return None
+        if self.calibration != "sigmoid":
+            raise ValueError(f"calibration must be 'sigmoid' or None, got {self.calibration!r}")
+        params = []
+        for j in range(Y.shape[1]):
+            logit = _logit(scores[:, j]).reshape(-1, 1)
+            platt = LogisticRegression(C=1e6, solver="lbfgs").fit(logit, Y[:, j])
+            params.append((float(platt.coef_[0, 0]), float(platt.intercept_[0])))
+        return np.asarray(params)
+
+    def _calibrate(self, proba: np.ndarray) -> np.ndarray:
+        calibration = getattr(self, "calibration_", None)
+        if calibration is None:
+            return proba
+        return 1.0 / (1.0 + np.exp(-(_logit(proba) * calibration[:, 0] + calibration[:, 1])))
 
     def cross_val_scores(self, terms: list[list[str]], Y: np.ndarray) -> np.ndarray:
         """Out-of-fold probabilities for preprocessed ``terms`` (features refit per fold)."""
@@ -247,8 +285,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
         return self.features_.transform(_as_texts(X))
 
     def predict_proba_matrix(self, matrix) -> np.ndarray:
-        """Probabilities from an already computed feature matrix."""
-        return np.column_stack([m.predict_proba(matrix)[:, 1] for m in self.estimators_])
+        """Probabilities from an already computed feature matrix (calibrated when fitted so)."""
+        return self._calibrate(np.column_stack([m.predict_proba(matrix)[:, 1] for m in self.estimators_]))
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Per-label probabilities, shape ``(n_texts, 3)``, columns in the order of ``labels_``."""

@@ -87,6 +87,7 @@ class TermVectorizer:
         return self
 
     def _build_lookup(self) -> None:
+        self._ngram_lookup = {tuple(w.split(" ")): i for w, i in self.word_index_.items() if " " in w}
         self._bucket_column = np.full(self.n_buckets, -1, dtype=np.int64)
         self._bucket_column[self.buckets_] = len(self.words_) + np.arange(len(self.buckets_))
         self._idf = np.concatenate([self.word_idf_, self.char_idf_])
@@ -128,19 +129,19 @@ class TermVectorizer:
         lengths = np.zeros(n, dtype=np.int64)
         memo = self._memo
         term_columns = self.term_columns
-        word_index = self.word_index_
-        max_n = self.ngram_range[1]
+        lookup = self._ngram_lookup.get  # n-gram tuples -> columns: hashing a tuple of
+        max_n = self.ngram_range[1]      # already-hashed strings beats building a string
         for i, terms in enumerate(docs):
             start = len(columns)
-            for term in terms:
-                found = memo.get(term)
-                extend(found if found is not None else term_columns(term))
+            try:
+                extend([c for term in terms for c in memo[term]])
+            except KeyError:  # a term seen for the first time (or the memo was just emptied)
+                extend([c for term in terms for c in term_columns(term)])
             if max_n >= 2:
-                for n_gram in range(2, max_n + 1):
-                    for k in range(len(terms) - n_gram + 1):
-                        index = word_index.get(" ".join(terms[k : k + n_gram]))
-                        if index is not None:
-                            columns.append(index)
+                found = [lookup(p) for p in zip(terms, terms[1:])]
+                for n_gram in range(3, max_n + 1):
+                    found += [lookup(p) for p in zip(*(terms[k:] for k in range(n_gram)))]
+                extend([c for c in found if c is not None])
             lengths[i] = len(columns) - start
         return self._matrix(np.asarray(columns, dtype=np.int64), lengths, n)
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app, handles_errors, load_model
+from ._app import app, fail, handles_errors, load_model
 
 
 @app.command()
@@ -26,8 +26,28 @@ def classify(
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N rows."),
     explain: bool = typer.Option(False, "--explain", help="Add an evidence column (slower)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+    engine: str = typer.Option("local", "--engine", help="local (this process and --jobs workers) or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: a scheduler address "
+                                            "(tcp://host:8786); a local cluster is started when absent."),
+    blocksize: str = typer.Option("64MB", "--blocksize", help="With --engine dask: bytes per partition, or 'none' "
+                                  "for one partition per file (needed when fields contain line breaks)."),
 ) -> None:
-    """Add labels, the top label and per-label probabilities to every row of a file."""
+    """Add labels, the top label and per-label probabilities to every row of a file.
+
+    With --engine dask, INPUT may be a glob ('exports/*.csv') and --output must be a
+    pattern with '*' ('out/part-*.csv'): one output file per partition, in input order.
+    """
+    if engine == "dask":
+        from ..dask import classify_files
+
+        rows = classify_files(input, output, text_column=text_column or ["text"], model=model, scheduler=scheduler,
+                              blocksize=None if blocksize.lower() == "none" else blocksize,
+                              delimiter=delimiter or ",", workers=jobs)
+        if not quiet:
+            typer.echo(f"{rows} rows classified on Dask -> {output}", err=True)
+        return
+    if engine != "local":
+        fail(f"unknown engine {engine!r}; use local or dask", code=2)
     from .._batch import classify_file
 
     classifier = load_model(model)

@@ -1,0 +1,52 @@
+"""Cues beyond n-grams, added to a text's terms as pseudo-terms (``_cue_..._``, ``neg_...``).
+
+Each cue is a feature the linear model weighs like any word: who speaks (first person
+next to a request or payment), money next to a request, negation scope, durations, a
+campaign's imperative and hashtag style, questions and length. They are computed from
+the terms (after stemming) and the raw text, in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+FIRST_PERSON = frozenset({"saya", "aku", "kami", "gue", "gua", "ane", "hamba"})
+REQUEST = frozenset({"minta", "suruh", "bayar", "kasih", "tarik", "pungutan", "setor", "palak", "peras", "tagih",
+                     "bebankan", "wajib", "harus", "tebus", "sogok", "suap", "amplop"})
+NEGATION = frozenset({"tidak", "bukan", "tanpa", "jangan", "tak", "nggak", "gratis", "anti", "stop", "tolak", "lawan"})
+DURATION = frozenset({"hari", "minggu", "bulan", "tahun", "jam", "pekan"})
+IMPERATIVE = frozenset({"ayo", "mari", "yuk", "stop", "tolak", "lawan", "jangan", "lapor", "laporkan", "berantas",
+                        "wujud", "jaga", "bangun", "budaya"})
+MONEY = "_money_"
+NUMBER = "_num_"
+_WINDOW = 4
+
+
+def add_cues(terms: Sequence[str], raw: str) -> list[str]:
+    """``terms`` followed by the cue pseudo-terms of the text."""
+    cues: list[str] = []
+    n = len(terms)
+    request_at = [i for i, t in enumerate(terms) if t in REQUEST]
+    if request_at:
+        first_at = [i for i, t in enumerate(terms) if t in FIRST_PERSON]
+        if any(0 <= r - f <= _WINDOW for f in first_at for r in request_at):
+            cues.append("_cue_self_request_")
+        money_at = [i for i, t in enumerate(terms) if t == MONEY]
+        if any(abs(r - m) <= _WINDOW + 1 for m in money_at for r in request_at):
+            cues.append("_cue_money_request_")
+    for i, term in enumerate(terms):
+        if term in NEGATION:
+            # negation scope: the next two content terms
+            cues.extend(f"neg_{t}" for t in terms[i + 1 : i + 3] if not t.startswith("_"))
+        elif term == NUMBER and i + 1 < n and terms[i + 1] in DURATION:
+            cues.append("_cue_duration_")
+    if n and terms[0] in IMPERATIVE:
+        cues.append("_cue_imperative_")
+    if "#" in raw:
+        cues.append("_cue_hashtag_")
+    if "?" in raw:
+        cues.append("_cue_question_")
+    if "!" in raw:
+        cues.append("_cue_exclaim_")
+    cues.append("_len_short_" if n < 8 else "_len_long_" if n > 60 else "_len_mid_")
+    return [*terms, *cues]

@@ -1,0 +1,153 @@
+"""Classification on a Dask cluster: the same predictions as on one machine, partition by
+partition. Needs the optional extra: ``pip install "kpkclassify[dask]"``.
+
+Examples
+--------
+>>> import dask.dataframe as dd                                       # doctest: +SKIP
+>>> from kpkclassify.dask import classify_dataframe                   # doctest: +SKIP
+>>> ddf = dd.read_csv("exports/*.csv", dtype=str, keep_default_na=False)  # doctest: +SKIP
+>>> classify_dataframe(ddf, text_column="isi").to_csv("out/part-*.csv", index=False)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from ._labels import LABELS
+
+PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "status")
+
+
+def _require_dask() -> None:
+    try:
+        import dask.dataframe  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise ImportError('kpkclassify.dask needs Dask: pip install "kpkclassify[dask]"') from exc
+
+
+def _classify_partition(frame: Any, model: Any, text_columns: Sequence[str], names: Sequence[str]) -> Any:
+    """Add the prediction columns to one pandas partition (runs on a worker)."""
+    from ._batch import STATUS_EMPTY, STATUS_OK, _chunk_values
+
+    texts = frame[list(text_columns)].fillna("").astype(str).agg(" ".join, axis=1).tolist() if len(frame) else []
+    empty = [not t.strip() for t in texts]
+    present = [t for t, e in zip(texts, empty) if not e]
+    values = iter(_chunk_values(model.predict_proba(present), model.thresholds_)) if present else iter(())
+    rows = [["", "", "", "", "", STATUS_EMPTY] if e else next(values) + [STATUS_OK] for e in empty]
+    out = frame.copy()
+    for k, name in enumerate(names):
+        out[name] = [row[k] for row in rows]
+    return out
+
+
+def classify_dataframe(
+    ddf: Any,
+    text_column: str | Sequence[str] = "text",
+    model: Any = None,
+) -> Any:
+    """Add ``labels``, ``label``, ``p_illegal_fee``, ``p_slow_service``, ``p_campaign`` and
+    ``status`` to a Dask DataFrame, lazily.
+
+    The values are the same strings the single-machine ``kpkclassify classify`` writes
+    (probabilities with four decimals). Nothing is computed until you call ``compute``,
+    ``to_csv`` or similar.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+    text_column : str or sequence of str, default="text"
+        The text column; several are joined with a space.
+    model : Classifier or path, optional
+        The bundled model by default. With a ``distributed`` client the model is scattered
+        to every worker once (not sent with each task); without one it becomes a single
+        graph key that every partition shares.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+    """
+    _require_dask()
+    import dask
+    import pandas as pd
+
+    from ._persist import load
+
+    columns = [text_column] if isinstance(text_column, str) else list(text_column)
+    missing = [c for c in columns if c not in ddf.columns]
+    if missing:
+        raise ValueError(f"no column {missing[0]!r}; columns are: {', '.join(map(str, ddf.columns))}")
+    model_obj = load(model) if model is None or isinstance(model, (str, os.PathLike)) else model
+    names = [f"kpk_{n}" if n in ddf.columns else n for n in PREDICTION_COLUMNS]
+    meta = ddf._meta.copy()
+    for name in names:
+        meta[name] = pd.Series(dtype=object)
+    model_ref: Any
+    try:
+        from distributed import default_client
+
+        model_ref = default_client().scatter(model_obj, broadcast=True, hash=False)
+    except (ImportError, ValueError):
+        model_ref = dask.delayed(model_obj, pure=True)
+    return ddf.map_partitions(_classify_partition, model_ref, columns, names, meta=meta)
+
+
+def classify_files(
+    inputs: str | Sequence[str],
+    output: str,
+    *,
+    text_column: str | Sequence[str] = "text",
+    model: Any = None,
+    scheduler: str | None = None,
+    blocksize: str | int | None = "64MB",
+    delimiter: str = ",",
+    workers: int | None = None,
+) -> int:
+    """Classify CSV files (a glob, a list, or one huge file) on Dask and write partitioned
+    output (``output`` must contain ``*``, e.g. ``out/part-*.csv``).
+
+    Parameters
+    ----------
+    inputs : str or list of str
+        Paths or glob patterns.
+    output : str
+        An output pattern with ``*``, one file per partition, in input order.
+    scheduler : str, optional
+        Address of a running ``distributed`` scheduler (``tcp://host:8786``); without it a
+        local cluster is started on this machine's cores and closed at the end.
+    blocksize : str, int or None, default="64MB"
+        Bytes per partition when splitting large files; ``None`` keeps one partition per
+        file, which is required when quoted fields contain line breaks.
+    delimiter : str, default=","
+    workers : int, optional
+        Worker processes of the local cluster (default: one per core).
+
+    Returns
+    -------
+    int
+        The number of rows written.
+    """
+    _require_dask()
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    if "*" not in output:
+        raise ValueError(f"{output}: the output must be a pattern with '*', e.g. out/part-*.csv")
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        ddf = dd.read_csv(inputs, dtype=str, keep_default_na=False, blocksize=blocksize, sep=delimiter)
+        result = classify_dataframe(ddf, text_column=text_column, model=model)
+        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+        result.to_csv(output, index=False, sep=delimiter)
+        return int(result.map_partitions(len).sum().compute())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
