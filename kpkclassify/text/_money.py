@@ -24,15 +24,14 @@ _SLANG_AMOUNTS = {
     "goban": 50_000,
     "sejuta": 1_000_000,
     "seribu": 1_000,
-    "seratus": 100,
-    "sepuluh": 10,
+    "sewu": 1_000,
     "semiliar": 1_000_000_000,
     "semilyar": 1_000_000_000,
 }
 _NOTE_COLOURS = {"merah": 100_000, "biru": 50_000, "hijau": 20_000, "ungu": 10_000, "coklat": 5_000, "cokelat": 5_000}
 _MULTIPLIERS = {
     "k": 1_000, "rb": 1_000, "rbu": 1_000, "ribu": 1_000, "rebu": 1_000, "ewu": 1_000, "ribuan": 1_000,
-    "jt": 1_000_000, "jeti": 1_000_000, "juta": 1_000_000, "jutaan": 1_000_000, "yuta": 1_000_000,
+    "jt": 1_000_000, "jeti": 1_000_000, "juta": 1_000_000, "jutaan": 1_000_000, "yuta": 1_000_000, "yuto": 1_000_000,
     "m": 1_000_000_000, "miliar": 1_000_000_000, "milyar": 1_000_000_000, "mlyr": 1_000_000_000,
     "t": 1_000_000_000_000, "triliun": 1_000_000_000_000, "trilyun": 1_000_000_000_000,
 }
@@ -40,21 +39,21 @@ _UNITS = {
     "satu": 1, "se": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
     "delapan": 8, "sembilan": 9,
 }
-_WORD_TENS = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1_000, "sejuta": 1_000_000}
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _MULT = "|".join(sorted((re.escape(m) for m in _MULTIPLIERS), key=len, reverse=True))
 _UNIT_WORDS = "satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan"
 _WORD_NUMBER = (
-    rf"(?:(?:{_UNIT_WORDS}|se)(?:\s*(?:puluh|belas|ratus))?(?:\s+(?:{_UNIT_WORDS}))?"
-    rf"(?:\s+(?:{_UNIT_WORDS}|se)\s*(?:puluh|ratus))*(?:\s+(?:{_UNIT_WORDS}))?|sepuluh|sebelas|seratus)"
+    rf"(?:(?:(?:{_UNIT_WORDS})\s+)?setengah"
+    rf"|(?:{_UNIT_WORDS}|se)(?:\s*(?:puluh|belas|ratus))?(?:\s+(?:{_UNIT_WORDS}))?"
+    rf"(?:\s+(?:{_UNIT_WORDS}|se)\s*(?:puluh|ratus))*(?:\s+(?:{_UNIT_WORDS}))?(?:\s+setengah)?)"
 )
-_SCALE_WORDS = "ribu|rebu|juta|miliar|milyar|triliun"
+_SCALE_WORDS = "ribuan|ribu|rebu|jutaan|juta|miliar|milyar|triliun"
 
 # Every amount starts at the start of a word; checking that once, before the alternatives,
 # lets the engine skip most positions cheaply.
 _PATTERN = re.compile(
-    r"(?<![a-z0-9])(?:" + "|".join(
+    r"(?<![a-z0-9_])(?:" + "|".join(
         [
             # Rp 50.000 / Rp50.000,- / rp.50rb / Rp 1,5 juta / IDR 200k
             rf"(?P<rp>(?<![a-z])(?:rp|idr)\.?\s*(?P<rpnum>{_NUMBER})(?:\s*(?P<rpmult>{_MULT})(?![a-z]))?(?:,-|,00)?)",
@@ -64,6 +63,8 @@ _PATTERN = re.compile(
             rf"(?P<words>(?<![a-z])(?P<wordval>{_WORD_NUMBER})\s+(?P<wordscale>{_SCALE_WORDS})(?![a-z]))",
             # selembar merah / dua lembar biru
             rf"(?P<notes>(?<![a-z])(?P<notecount>se|satu|dua|tiga|empat|lima|\d+)\s*lembar\s+(?P<notecolour>{'|'.join(_NOTE_COLOURS)})(?![a-z]))",
+            # 50.000 rupiah / 5.000 perak
+            rf"(?P<cur>(?<![\w.,])(?P<curval>{_NUMBER})\s*(?:rupiah|perak)(?![a-z]))",
             # gocap, cepek, sejuta, seribu ...
             rf"(?P<slang>(?<![a-z])(?:{'|'.join(_SLANG_AMOUNTS)})(?![a-z]))",
         ]
@@ -96,25 +97,30 @@ def _parse_number(text: str, has_multiplier: bool) -> float | None:
         return None
 
 
-def _parse_words(text: str) -> int | None:
-    """Parse Indonesian number words below a thousand: ``seratus lima puluh`` -> 150."""
-    total = 0
+def _parse_words(text: str) -> float | None:
+    """Parse Indonesian number words below a thousand: ``seratus lima puluh`` -> 150,
+    ``dua setengah`` -> 2.5."""
+    group = 0.0
     current = 0
     for word in re.findall(r"[a-z]+", text):
-        if word in _WORD_TENS:
-            current += _WORD_TENS[word]
+        if word.startswith("se") and word[2:] in ("puluh", "ratus", "belas"):
+            word, current = word[2:], 1  # sepuluh, seratus, sebelas: "one ten", "one hundred"
+        if word == "setengah":
+            group += current + 0.5
+            current = 0
         elif word in _UNITS:
             current += _UNITS[word]
         elif word == "puluh":
-            current = current * 10 if current else 10
-        elif word == "belas":
-            current = current + 10 if current else 11
-        elif word == "ratus":
-            current = current * 100 if current else 100
-            total += current
+            group += (current or 1) * 10
             current = 0
-    total += current
-    return total or None
+        elif word == "belas":
+            group += (current or 1) + 10
+            current = 0
+        elif word == "ratus":
+            group += (current or 1) * 100
+            current = 0
+    group += current
+    return group or None
 
 
 def find_amounts(text: str) -> Iterator[tuple[int, int, int]]:
@@ -155,6 +161,8 @@ def _match_value(match: re.Match[str]) -> float | None:
     if match.group("words"):
         base = _parse_words(match.group("wordval"))
         return base * _MULTIPLIERS[match.group("wordscale")] if base else None
+    if match.group("cur"):
+        return _parse_number(match.group("curval"), False)
     if match.group("notes"):
         count = match.group("notecount")
         n = 1 if count in ("se", "satu") else _UNITS.get(count) or int(count)

@@ -46,18 +46,21 @@ _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-
 _EMOJI_CHARS = frozenset(_EMOJI_TO_GROUP)
 # Money needs a digit or one of these words; most texts have neither and skip the big pattern.
 _DIGIT_RE = re.compile(r"\d")
-_CURRENCY_RE = re.compile(r"(?<![a-z0-9])(?:rp|idr)")
+_CURRENCY_RE = re.compile(r"(?<![a-z0-9_])(?:rp|idr)")
 MONEY_WORDS = frozenset(
     "ribu rebu juta jeti miliar milyar triliun gocap cepek gopek seceng goceng ceban noban goban jigo "
     "lembar selembar seratus sepuluh seribu sejuta semiliar semilyar".split()
 )
-TOKEN_RE = re.compile(r"_[a-z0-9]+_|[a-z0-9]+(?:-[a-z0-9]+)*")
+TOKEN_RE = re.compile(r"_[a-z0-9]+(?:_[a-z0-9]+)*_|[a-z0-9]+(?:-[a-z0-9]+)*")
 # ASCII text is tokenised with bytes.translate + split (two C passes, several times faster
 # than the regex); only the rare pieces holding "-" or "_" go through TOKEN_RE.
 _TOKEN_BYTES = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789-_" else 32 for c in range(256))
 _MULTIPLIER_AFTER_DIGIT = re.compile(
     r"\d\s*(?:k|rb|rbu|rebu|ribu|ewu|jt|jeti|juta|yuta|m|t|miliar|milyar|mlyr|triliun|trilyun|ribuan|jutaan)(?![a-z])"
 )
+_DROPPED = frozenset({"So", "Sk", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
+_ACCENTED_RE = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
+_COMBINING_RE = re.compile("[\u0300-\u036f]")
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 
@@ -69,6 +72,8 @@ def _clean_unicode(text: str) -> str:
     # Lone surrogates (from badly decoded files) cannot be normalised or encoded: drop them.
     text = text.encode("utf-8", "ignore").decode("utf-8")
     text = unicodedata.normalize("NFKC", text)
+    if _ACCENTED_RE.search(text):  # pelayánan -> pelayanan: fold accents instead of splitting words
+        text = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
     for ch in _INVISIBLE:  # zero-width characters inside a word must not split it
         if ch in text:
             text = text.replace(ch, "")
@@ -207,4 +212,6 @@ def normalize(    text: str,
     text = _prepare(text, placeholders, hashtags, emoji, segment)
     if money and _may_hold_money(text, fast_tokens(text)):
         text = _replace_money(text)
+    if not text.isascii():  # other pictographs and symbols (the tokenizer skips them too)
+        text = "".join(" " if unicodedata.category(ch) in _DROPPED else ch for ch in text)
     return " ".join(text.split())

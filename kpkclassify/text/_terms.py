@@ -97,6 +97,13 @@ class TermProcessor:
             token = self.repair(token)
             if settings.slang and token in lex.slang:
                 return self._finish(lex.slang[token])
+        base = _without_clitic(token)
+        if base is not None and len(base) >= 3 and token not in root_words() and token not in lex.slang:
+            # duitnya, ktpnya, antriannya: the word under the clitic is slang or protected
+            if settings.slang and base in lex.slang:
+                return self._finish(lex.slang[base])
+            if base in lex.protected or (settings.stem and base in lex.stem_exceptions):
+                return self._finish((base,))
         return self._finish((token,))
 
     def _hyphenated(self, token: str) -> tuple[str, ...]:
@@ -117,7 +124,7 @@ class TermProcessor:
         if _RUN_RE.search(token):
             doubled = _RUN_RE.sub(r"\1\1", token)
             single = _RUN_RE.sub(r"\1", token)
-            token = doubled if doubled in vocab and single not in vocab else single
+            token = doubled if doubled in vocab else single  # saaaat -> saat, lamaaa -> lama
             if token in vocab:
                 return token
         if _DOUBLE_RE.search(token):
@@ -145,12 +152,32 @@ class TermProcessor:
         lex = self.lexicon
         if word in lex.protected:
             return word
-        found = lex.stem_exceptions.get(word) or lex.stems.get(word)
+        found = lex.stem_exceptions.get(word)
+        if found:
+            return found
+        base = _without_clitic(word)
+        if base is not None:  # aduannya -> aduan: the exceptions hold under a clitic too
+            if base in lex.protected:
+                return base
+            if base in lex.stem_exceptions:
+                return lex.stem_exceptions[base]
+        found = lex.stems.get(word)
         if found:
             return found
         if word in root_words() or not word.isalpha() or not _AFFIXED.search(word):
             return word
         return sastrawi_stem(word)
+
+
+_CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
+
+
+def _without_clitic(word: str) -> str | None:
+    """The word without a final clitic (``-nya``, ``-lah``, ``-kah``, ``-pun``, ``-ku``, ``-mu``)."""
+    for clitic in _CLITICS:
+        if word.endswith(clitic) and len(word) - len(clitic) >= 2:
+            return word[: -len(clitic)]
+    return None
 
 
 _processors: dict[tuple[str, Settings], TermProcessor] = {}
