@@ -26,20 +26,22 @@ def add_cues(terms: Sequence[str], raw: str) -> list[str]:
     """``terms`` followed by the cue pseudo-terms of the text."""
     cues: list[str] = []
     n = len(terms)
-    request_at = [i for i, t in enumerate(terms) if t in REQUEST]
-    if request_at:
-        first_at = [i for i, t in enumerate(terms) if t in FIRST_PERSON]
-        if any(0 <= r - f <= _WINDOW for f in first_at for r in request_at):
-            cues.append("_cue_self_request_")
-        money_at = [i for i, t in enumerate(terms) if t == MONEY]
-        if any(abs(r - m) <= _WINDOW + 1 for m in money_at for r in request_at):
-            cues.append("_cue_money_request_")
-    for i, term in enumerate(terms):
-        if term in NEGATION:
-            # negation scope: the next two content terms
-            cues.extend(f"neg_{t}" for t in terms[i + 1 : i + 3] if not t.startswith("_"))
-        elif term == NUMBER and i + 1 < n and terms[i + 1] in DURATION:
-            cues.append("_cue_duration_")
+    if not REQUEST.isdisjoint(terms):  # set checks first: most texts skip the scans below
+        request_at = [i for i, t in enumerate(terms) if t in REQUEST]
+        if not FIRST_PERSON.isdisjoint(terms):
+            first_at = [i for i, t in enumerate(terms) if t in FIRST_PERSON]
+            if any(0 <= r - f <= _WINDOW for f in first_at for r in request_at):
+                cues.append("_cue_self_request_")
+        if MONEY in terms:
+            money_at = [i for i, t in enumerate(terms) if t == MONEY]
+            if any(abs(r - m) <= _WINDOW + 1 for m in money_at for r in request_at):
+                cues.append("_cue_money_request_")
+    if not NEGATION.isdisjoint(terms):
+        for i, term in enumerate(terms):
+            if term in NEGATION:  # negation scope: the next two content terms
+                cues.extend(f"neg_{t}" for t in terms[i + 1 : i + 3] if not t.startswith("_"))
+    if NUMBER in terms:
+        cues.extend("_cue_duration_" for i in range(n - 1) if terms[i] == NUMBER and terms[i + 1] in DURATION)
     if n and terms[0] in IMPERATIVE:
         cues.append("_cue_imperative_")
     if "#" in raw:

@@ -102,7 +102,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
     min_df : int, default=2
     cues : bool, default=True
         Add cue features beyond n-grams (see :class:`TextFeatures`).
-    C : float, default=4.0
+    C : float, default=8.0
         Inverse regularisation strength of each logistic regression.
     class_weight : {"balanced"} or None, default="balanced"
     thresholds : "cv", float or dict, default="cv"
@@ -115,6 +115,10 @@ class Classifier(ClassifierMixin, BaseEstimator):
         Platt-scale each label's probabilities on out-of-fold predictions (only with
         ``thresholds="cv"``), so that a probability of 0.8 means about 80% of such texts
         carry the label in data like the training data.
+    augment : int, default=2
+        Noisy copies of each training text to add (slang swaps, dropped vowels, typos,
+        lower case; see ``kpkclassify._augment``). Cross-validation adds them to the
+        training folds only, so the scores stay honest.
     cv : int, default=5
     random_state : int, default=0
 
@@ -147,11 +151,12 @@ class Classifier(ClassifierMixin, BaseEstimator):
         subwords: str = "oov",
         min_df: int = 2,
         cues: bool = True,
-        C: float = 4.0,
+        C: float = 8.0,
         class_weight: str | None = "balanced",
         thresholds: str | float | dict = "cv",
         negative_weight: float = 1.0,
         calibration: str | None = "sigmoid",
+        augment: int = 2,
         cv: int = 5,
         random_state: int = 0,
     ) -> None:
@@ -166,6 +171,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.thresholds = thresholds
         self.negative_weight = negative_weight
         self.calibration = calibration
+        self.augment = augment
         self.cv = cv
         self.random_state = random_state
 
@@ -218,22 +224,34 @@ class Classifier(ClassifierMixin, BaseEstimator):
                 )
         features = self._new_features()
         terms = features.to_terms(texts)
-        self.thresholds_ = self._thresholds(terms, Y)
-        self.estimators_ = self._fit_models(features, terms, Y)
+        noisy = self._noisy_terms(features, texts, y)
+        self.thresholds_ = self._thresholds(terms, Y, noisy)
+        self.estimators_ = self._fit_models(features, terms + [t for copy in noisy for t in copy],
+                                            np.vstack([Y] * (1 + len(noisy))))
         self.features_ = features
         self.labels_ = LABELS
         self.classes_ = np.asarray(LABELS, dtype=object)
         self.model_format_ = MODEL_FORMAT
         return self
 
-    def _thresholds(self, terms: list[list[str]], Y: np.ndarray) -> np.ndarray:
+    def _noisy_terms(self, features: TextFeatures, texts: list[str], y: list) -> list[list[list[str]]]:
+        """The terms of each noisy copy of the training texts, one list per copy, aligned with them."""
+        from ._augment import augment
+
+        if not self.augment:
+            return []
+        noisy_texts, _ = augment(texts, y, self.augment, seed=self.random_state)
+        n = len(texts)
+        return [features.to_terms(noisy_texts[n * (k + 1) : n * (k + 2)]) for k in range(self.augment)]
+
+    def _thresholds(self, terms: list[list[str]], Y: np.ndarray, noisy: list | None = None) -> np.ndarray:
         self.cv_scores_ = {}
         self.calibration_ = None
         if isinstance(self.thresholds, dict):
             return np.asarray([float(self.thresholds.get(label, 0.5)) for label in LABELS])
         if self.thresholds != "cv":
             return np.full(len(LABELS), float(self.thresholds))
-        scores = self.cross_val_scores(terms, Y)
+        scores = self.cross_val_scores(terms, Y, noisy)
         self.calibration_ = self._fit_calibration(scores, Y)
         scores = self._calibrate(scores)
         thresholds = np.asarray(
@@ -263,8 +281,10 @@ class Classifier(ClassifierMixin, BaseEstimator):
             return proba
         return 1.0 / (1.0 + np.exp(-(_logit(proba) * calibration[:, 0] + calibration[:, 1])))
 
-    def cross_val_scores(self, terms: list[list[str]], Y: np.ndarray) -> np.ndarray:
-        """Out-of-fold probabilities for preprocessed ``terms`` (features refit per fold)."""
+    def cross_val_scores(self, terms: list[list[str]], Y: np.ndarray, noisy: list | None = None) -> np.ndarray:
+        """Out-of-fold probabilities for preprocessed ``terms`` (features refit per fold;
+        noisy copies, if any, join the training folds only)."""
+        noisy = noisy or []
         strata = Y @ (1 << np.arange(Y.shape[1]))  # stratify by label combination
         counts = np.bincount(strata)
         # Combinations too rare to spread over the folds join the most common one.
@@ -273,7 +293,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
         out = np.zeros(Y.shape, dtype=np.float64)
         for train, test in folds.split(np.zeros(len(terms)), strata):
             features = self._new_features()
-            models = self._fit_models(features, [terms[i] for i in train], Y[train])
+            fold_terms = [terms[i] for i in train] + [copy[i] for copy in noisy for i in train]
+            models = self._fit_models(features, fold_terms, np.vstack([Y[train]] * (1 + len(noisy))))
             matrix = features.transform_terms([terms[i] for i in test])
             for j, model in enumerate(models):
                 out[test, j] = model.predict_proba(matrix)[:, 1]
