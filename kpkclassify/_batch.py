@@ -385,9 +385,15 @@ def _run_forked(chunks: Iterator[_Chunk], model_obj: Any, n_jobs: int, fmt: _For
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
+    import gc
+
     global _FORKED_MODEL
     _FORKED_MODEL = model_obj
     window: deque = deque()
+    # The cyclic garbage collector writes into every object it scans, which would copy
+    # each page of the shared model into every worker; frozen objects are never scanned.
+    gc.collect()
+    gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             for chunk in chunks:
@@ -400,6 +406,7 @@ def _run_forked(chunks: Iterator[_Chunk], model_obj: Any, n_jobs: int, fmt: _For
                 yield done, future.result()
     finally:
         _FORKED_MODEL = None
+        gc.unfreeze()
         for _, future in window:
             future.cancel()
 

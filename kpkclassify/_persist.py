@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -57,7 +58,7 @@ def save(model: Any, path: str | os.PathLike) -> None:
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        sio.dump(model, tmp)
+        sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
         from ._batch import _umask
 
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a model is meant to be shared

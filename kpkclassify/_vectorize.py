@@ -76,8 +76,7 @@ class TermVectorizer:
             if seen:
                 bucket_df[np.fromiter(seen, dtype=np.int64)] += 1
         words = sorted(w for w, df in word_df.items() if df >= self.min_df)
-        self.words_ = np.asarray(words, dtype=str)
-        self.word_index_ = {w: i for i, w in enumerate(words)}
+        self.words_ = words
         df = np.asarray([word_df[w] for w in words], dtype=np.float64)
         self.word_idf_ = np.log((1 + n_docs) / (1 + df)) + 1
         kept = np.flatnonzero(bucket_df >= self.min_df) if self.char_ngram_range else np.zeros(0, dtype=np.int64)
@@ -87,8 +86,10 @@ class TermVectorizer:
         return self
 
     def _build_lookup(self) -> None:
-        self._ngram_lookup = {tuple(w.split(" ")): i for w, i in self.word_index_.items() if " " in w}
-        self._bucket_column = np.full(self.n_buckets, -1, dtype=np.int64)
+        # unigrams by string, longer n-grams by tuple of terms (see transform)
+        self.word_index_ = {w: i for i, w in enumerate(self.words_) if " " not in w}
+        self._ngram_lookup = {tuple(w.split(" ")): i for i, w in enumerate(self.words_) if " " in w}
+        self._bucket_column = np.full(self.n_buckets, -1, dtype=np.int32)
         self._bucket_column[self.buckets_] = len(self.words_) + np.arange(len(self.buckets_))
         self._idf = np.concatenate([self.word_idf_, self.char_idf_])
         self._memo = {}
@@ -170,7 +171,8 @@ class TermVectorizer:
             "min_df": self.min_df,
             "n_buckets": self.n_buckets,
             "subwords": self.subwords,
-            "words_": self.words_,
+            # one UTF-8 blob instead of a fixed-width string array (4 bytes a character, padded)
+            "words_": np.frombuffer("\n".join(self.words_).encode("utf-8"), dtype=np.uint8),
             "word_idf_": self.word_idf_,
             "buckets_": self.buckets_,
             "char_idf_": self.char_idf_,
@@ -182,8 +184,8 @@ class TermVectorizer:
         self.min_df = state["min_df"]
         self.n_buckets = state["n_buckets"]
         self.subwords = state.get("subwords", "all")
-        self.words_ = np.asarray(state["words_"], dtype=str)
-        self.word_index_ = {str(w): i for i, w in enumerate(self.words_)}
+        blob = np.asarray(state["words_"], dtype=np.uint8).tobytes().decode("utf-8")
+        self.words_ = blob.split("\n") if blob else []
         self.word_idf_ = np.asarray(state["word_idf_"], dtype=np.float64)
         self.buckets_ = np.asarray(state["buckets_"], dtype=np.int64)
         self.char_idf_ = np.asarray(state["char_idf_"], dtype=np.float64)
