@@ -212,7 +212,8 @@ def main() -> None:
         print(f"| kpkclassify classify end-to-end | {e2e:,.0f} | fastText predict-only | {e2e / ft:.2f}x (target >= 0.3x) |")
     else:
         print(f"| kpkclassify classify end-to-end | {e2e:,.0f} | (fastText not installed) | |")
-    print(f"| streaming overhead 1 - e2e / (in-memory x {args.jobs}) | | | {1 - e2e / in_memory_n:.1%} (target <= 15%) |")
+    print(f"| streaming overhead 1 - e2e / in-memory (as the issue defines it) | | | {1 - e2e / in_memory:.1%} (target <= 15%) |")
+    print(f"| same, against in-memory scaled to {args.jobs} cores (stricter) | | | {1 - e2e / in_memory_n:.1%} |")
     print(f"| naive pandas + PySastrawi + same model ({args.naive_rows:,} rows) | {naive_rate:,.0f} | kpkclassify on {args.small:,} rows: {small_rate:,.0f} | {small_rate / naive_rate:.1f}x faster |")
     print(f"\npeak memory of the process tree (RSS sum / PSS sum): {rss_small:,.0f} / {pss_small:,.0f} MB at "
           f"{args.small:,} rows, {rss_big:,.0f} / {pss_big:,.0f} MB at {args.rows:,} rows (PSS ratio "
