@@ -100,3 +100,20 @@ def test_preprocess_stdin_lines():
 def test_installed_console_script_help():
     result = subprocess.run([sys.executable, "-m", "kpkclassify", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "classify" in result.stdout
+
+
+def test_classify_reads_stdin_and_writes_stdout(model_path):
+    result = runner.invoke(app, ["classify", "-", "-o", "-", "-m", str(model_path), "-q"],
+                           input="id,text\n1,ktp belum jadi tiga bulan\n2,ayo tolak pungli\n")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("id,text,labels") and len(lines) == 3
+
+
+@pytest.mark.filterwarnings("default::UserWarning")
+def test_encoding_fallback_warns_in_one_line(tmp_path, model_path):
+    src = tmp_path / "cp.csv"
+    src.write_bytes("text\nbiaya caf\xe9 50rb\n".encode("latin-1"))
+    result = invoke("classify", src, "-o", tmp_path / "out.csv", "-m", model_path, "-q")
+    assert result.exit_code == 0
+    assert "kpkclassify: warning: " in result.output and "Windows-1252" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import warnings
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -41,6 +42,7 @@ def handles_errors(func: F) -> F:
 
         # SIGTERM should clean up like Ctrl-C does (temporary output files are removed).
         signal.signal(signal.SIGTERM, _terminate)
+        warnings.showwarning = _one_line_warning
         try:
             return func(*args, **kwargs)
         except (InputError, ModelLoadError) as exc:
@@ -55,6 +57,10 @@ def handles_errors(func: F) -> F:
             raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    typer.echo(f"kpkclassify: warning: {message}", err=True)
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Optional
 
 import typer
@@ -76,14 +77,16 @@ class _progress:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.bar = Progress(
-            TextColumn("{task.fields[rows]:>10,} rows"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-            TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+            TextColumn("{task.fields[rows]:>10,} rows"), TextColumn("{task.fields[rate]:>8,.0f} rows/s"), BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
         )
         self.bar.start()
-        self.task = self.bar.add_task("classify", total=None, rows=0)
+        self.task = self.bar.add_task("classify", total=None, rows=0, rate=0.0)
+        started = time.perf_counter()
 
         def update(rows: int, done: int, total: int) -> None:
-            self.bar.update(self.task, completed=done, total=total or None, rows=rows)
+            rate = rows / max(1e-9, time.perf_counter() - started)
+            self.bar.update(self.task, completed=done, total=total or None, rows=rows, rate=rate)
 
         return update
 
