@@ -111,6 +111,7 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
         model = sio.load(path, trusted=sorted(set(untrusted)))
     except Exception as exc:
         raise ModelLoadError(f"{path}: could not be loaded ({type(exc).__name__}: {exc})") from exc
+    _release_freed_memory()
     if not isinstance(model, Classifier):
         raise ModelLoadError(f"{path}: holds a {type(model).__name__}, not a kpkclassify Classifier")
     made_with = getattr(model, "model_format_", None)
@@ -120,6 +121,20 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
             "upgrade kpkclassify (pip install -U kpkclassify)"
         )
     return model
+
+
+def _release_freed_memory() -> None:
+    """Give the memory that decoding the file used back to the system (glibc keeps it
+    otherwise), so that forked batch workers do not start from a bloated heap."""
+    import gc
+
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def model_card(model: Any) -> dict:

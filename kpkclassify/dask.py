@@ -31,14 +31,16 @@ def _classify_partition(frame: Any, model: Any, text_columns: Sequence[str], nam
     """Add the prediction columns to one pandas partition (runs on a worker)."""
     from ._batch import STATUS_EMPTY, STATUS_OK, _chunk_values
 
-    texts = frame[list(text_columns)].fillna("").astype(str).agg(" ".join, axis=1).tolist() if len(frame) else []
+    # Column-wise lists, joined in Python: row-wise pandas operations cost far more than the model.
+    columns = [frame[c].fillna("").astype(str).tolist() for c in text_columns]
+    texts = columns[0] if len(columns) == 1 else [" ".join(parts) for parts in zip(*columns)]
     empty = [not t.strip() for t in texts]
     present = [t for t, e in zip(texts, empty) if not e]
     values = iter(_chunk_values(model.predict_proba(present), model.thresholds_)) if present else iter(())
     rows = [["", "", "", "", "", STATUS_EMPTY] if e else next(values) + [STATUS_OK] for e in empty]
     out = frame.copy()
-    for k, name in enumerate(names):
-        out[name] = [row[k] for row in rows]
+    for name, values in zip(names, zip(*rows) if rows else [()] * len(names)):
+        out[name] = list(values)
     return out
 
 
