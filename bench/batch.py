@@ -125,7 +125,8 @@ def classify_command(src: Path, dst: Path, jobs: int) -> list[str]:
 def fasttext_rate(texts: list[str]) -> float | None:
     try:
         import fasttext
-    except ImportError:
+    except ImportError as exc:
+        print(f"fastText not available: {exc}", file=sys.stderr)
         return None
     from kpkclassify._labels import LABELS
 
@@ -141,7 +142,8 @@ def fasttext_rate(texts: list[str]) -> float | None:
             model = fasttext.train_supervised(fh.name, loss="ova", bucket=200_000, dim=50, epoch=25, lr=lr,
                                               verbose=0, thread=threads, seed=0)
             break
-        except RuntimeError:
+        except RuntimeError as exc:
+            print(f"fastText training failed (lr={lr}, threads={threads}): {exc}", file=sys.stderr)
             continue
     Path(fh.name).unlink()
     if model is None:
@@ -150,6 +152,19 @@ def fasttext_rate(texts: list[str]) -> float | None:
     started = time.perf_counter()
     model.predict(tokenised, k=-1, threshold=0.5)
     return len(texts) / (time.perf_counter() - started)
+
+
+def fasttext_rate_isolated(path: Path, limit: int) -> float | None:
+    """fastText's rate measured in a fresh process. (In the same process, after the bundled
+    model has classified a large sample, fastText's training diverges with "Encountered NaN";
+    a separate process keeps the two measurements independent.)"""
+    code = (
+        "import sys; sys.path.insert(0, %r); import batch; from pathlib import Path; "
+        "r = batch.fasttext_rate(batch.texts_of(Path(%r), limit=%d)); print(r if r else '')"
+    ) % (str(ROOT / "bench"), str(path), limit)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    sys.stderr.write(out.stderr)
+    return float(out.stdout) if out.stdout.strip() else None
 
 
 def naive(path: Path, rows: int) -> tuple[float, float]:
@@ -192,7 +207,7 @@ def main() -> None:
     started = time.perf_counter()
     model.predict_proba(sample)
     in_memory = len(sample) / (time.perf_counter() - started)
-    ft = fasttext_rate(sample)
+    ft = fasttext_rate_isolated(big, len(sample))
     floor_rate = args.rows / floor(big)
 
     end_small, rss_small, pss_small = run_with_peak_rss(classify_command(small, args.workdir / "out_small.csv", args.jobs))
