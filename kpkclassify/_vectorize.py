@@ -10,13 +10,14 @@ number of buckets; buckets seen in fewer than ``min_df`` training texts are drop
 
 from __future__ import annotations
 
-import threading
 import zlib
 from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+
+from ._memo import remember
 
 MEMO_LIMIT = 500_000
 
@@ -32,7 +33,6 @@ class TermVectorizer:
         self.min_df = min_df
         self.n_buckets = n_buckets
         self._memo: dict[str, tuple[int, ...]] = {}
-        self._lock = threading.Lock()
 
     # -- the pieces of a term ---------------------------------------------------------
     def _grams(self, term: str) -> list[str]:
@@ -115,12 +115,7 @@ class TermVectorizer:
             if self.char_ngram_range is not None and (self.subwords == "all" or not columns):
                 mapped = self._bucket_column[np.asarray(self._buckets(term), dtype=np.int64)]
                 columns.extend(int(c) for c in mapped if c >= 0)
-            found = tuple(columns)
-            if len(self._memo) >= MEMO_LIMIT:
-                with self._lock:
-                    if len(self._memo) >= MEMO_LIMIT:
-                        self._memo.clear()
-            self._memo[term] = found
+            found = remember(self._memo, term, tuple(columns), MEMO_LIMIT)
         return found
 
     def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
@@ -189,5 +184,4 @@ class TermVectorizer:
         self.word_idf_ = np.asarray(state["word_idf_"], dtype=np.float64)
         self.buckets_ = np.asarray(state["buckets_"], dtype=np.int64)
         self.char_idf_ = np.asarray(state["char_idf_"], dtype=np.float64)
-        self._lock = threading.Lock()
         self._build_lookup()

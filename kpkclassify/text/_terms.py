@@ -13,6 +13,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from .._memo import remember
 from ._lexicon import Lexicon, default_lexicon, root_words
 from ._normalize import PLACEHOLDERS, TOKEN_RE, normalize
 from ._stem import sastrawi_stem
@@ -49,19 +50,13 @@ class TermProcessor:
         self.lexicon = lexicon
         self.settings = settings
         self._memo: dict[str, tuple[str, ...]] = {}
-        self._lock = threading.Lock()
 
     # -- the memo ------------------------------------------------------------------
     def terms(self, token: str) -> tuple[str, ...]:
         """The terms of one raw token (memoised)."""
         found = self._memo.get(token)
         if found is None:
-            found = self._compute(token)
-            if len(self._memo) >= MEMO_LIMIT:
-                with self._lock:
-                    if len(self._memo) >= MEMO_LIMIT:
-                        self._memo.clear()
-            self._memo[token] = found
+            found = remember(self._memo, token, self._compute(token), MEMO_LIMIT)
         return found
 
     def process(self, tokens: list[str]) -> list[str]:
