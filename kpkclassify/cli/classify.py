@@ -55,7 +55,7 @@ def classify(
     show_progress = not quiet and sys.stderr.isatty()
     with _progress(show_progress) as progress:
         summary = classify_file(
-            input, output, model=classifier if model is None else model, text_columns=text_column, fmt=fmt,
+            input, output, model=classifier, text_columns=text_column, fmt=fmt,
             delimiter=delimiter, encoding=encoding, jobs=jobs, chunk_size=chunk_size, limit=limit,
             explain=explain, progress=progress,
         )
