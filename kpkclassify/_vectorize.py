@@ -89,6 +89,15 @@ class TermVectorizer:
         # unigrams by string, longer n-grams by tuple of terms (see transform)
         self.word_index_ = {w: i for i, w in enumerate(self.words_) if " " not in w}
         self._ngram_lookup = {tuple(w.split(" ")): i for i, w in enumerate(self.words_) if " " in w}
+        n_words = len(self.words_)
+        keys, columns = [], []
+        for (*parts,), column in self._ngram_lookup.items():
+            if len(parts) == 2 and parts[0] in self.word_index_ and parts[1] in self.word_index_:
+                keys.append(self.word_index_[parts[0]] * n_words + self.word_index_[parts[1]])
+                columns.append(column)
+        order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+        self._bigram_keys = np.asarray(keys, dtype=np.int64)[order]
+        self._bigram_columns = np.asarray(columns, dtype=np.int64)[order]
         self._bucket_column = np.full(self.n_buckets, -1, dtype=np.int32)
         self._bucket_column[self.buckets_] = len(self.words_) + np.arange(len(self.buckets_))
         self._idf = np.concatenate([self.word_idf_, self.char_idf_])
@@ -119,6 +128,51 @@ class TermVectorizer:
         return found
 
     def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """Term lists -> CSR rows of ``n_features`` columns."""
+        if tuple(self.ngram_range) == (1, 2):
+            return self._transform_bigrams(docs)
+        return self._transform_general(docs)
+
+    def _transform_bigrams(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """The common case, uni- and bigrams: each term costs one memo lookup in Python; the
+        bigrams of the whole batch are then found at once in NumPy, as pairs of unigram ids
+        searched in a sorted array of the vocabulary's bigram keys."""
+        n = len(docs)
+        n_words = self.n_words
+        memo = self._memo
+        term_columns = self.term_columns
+        columns: list[int] = []
+        extend = columns.extend
+        unigram_ids: list[int] = []
+        lengths = np.zeros(n, dtype=np.int64)
+        n_terms = np.zeros(n, dtype=np.int64)
+        for i, terms in enumerate(docs):
+            try:
+                per_term = [memo[term] for term in terms]
+            except KeyError:  # a term seen for the first time (or the memo was just emptied)
+                per_term = [term_columns(term) for term in terms]
+            start = len(columns)
+            extend([c for cols in per_term for c in cols])
+            lengths[i] = len(columns) - start
+            # a term's first column is its unigram when it has one (see term_columns)
+            unigram_ids.extend([cols[0] if cols and cols[0] < n_words else -1 for cols in per_term])
+            unigram_ids.append(-1)  # no bigram across two texts
+            n_terms[i] = len(terms) + 1
+        rows = np.repeat(np.arange(n), lengths)
+        cols = np.asarray(columns, dtype=np.int64)
+        if len(self._bigram_keys) and unigram_ids:
+            ids = np.asarray(unigram_ids, dtype=np.int64)
+            first, second = ids[:-1], ids[1:]
+            valid = (first >= 0) & (second >= 0)
+            keys = first[valid] * n_words + second[valid]
+            at = np.minimum(np.searchsorted(self._bigram_keys, keys), len(self._bigram_keys) - 1)
+            hit = self._bigram_keys[at] == keys
+            pair_rows = np.repeat(np.arange(n), n_terms)[:-1][valid][hit]
+            rows = np.concatenate([rows, pair_rows])
+            cols = np.concatenate([cols, self._bigram_columns[at[hit]]])
+        return self._weighted(rows, cols, n)
+
+    def _transform_general(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
         n = len(docs)
         columns: list[int] = []
         extend = columns.extend
@@ -142,9 +196,11 @@ class TermVectorizer:
         return self._matrix(np.asarray(columns, dtype=np.int64), lengths, n)
 
     def _matrix(self, columns: np.ndarray, lengths: np.ndarray, n: int) -> sp.csr_matrix:
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        counts = sp.csr_matrix((np.ones(len(columns), dtype=np.float32), columns, indptr),
+        return self._weighted(np.repeat(np.arange(n), lengths), columns, n)
+
+    def _weighted(self, rows: np.ndarray, columns: np.ndarray, n: int) -> sp.csr_matrix:
+        """Counts of (row, column) pairs -> sublinear TF x IDF, each block L2-normalised."""
+        counts = sp.csr_matrix((np.ones(len(columns), dtype=np.float32), (rows, columns)),
                                shape=(n, self.n_features))
         counts.sum_duplicates()
         data = (1.0 + np.log(counts.data)) * self._idf[counts.indices]  # sublinear TF x IDF
