@@ -1,7 +1,6 @@
 """Batch classification keeps every row and cell, in order, whatever the file looks like."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -1,12 +1,11 @@
 """The analyst's whole loop: train, evaluate, suggest, label, retrain with our corpus, compare."""
 
 import csv
-import json
 from html.parser import HTMLParser
 
 from typer.testing import CliRunner
 
-from conftest import labelled_rows, write_csv
+from conftest import write_csv
 from kpkclassify import Classifier, compare, compare_table, load, suggest, train
 from kpkclassify.cli import app
 
