@@ -24,31 +24,44 @@ _WINDOW = 4
 
 def add_cues(terms: Sequence[str], raw: str) -> list[str]:
     """``terms`` followed by the cue pseudo-terms of the text."""
-    cues: list[str] = []
     n = len(terms)
-    if not REQUEST.isdisjoint(terms):  # set checks first: most texts skip the scans below
+    present = set(terms)  # one set, then cheap set checks: most texts skip every scan below
+    out = list(terms)
+    if not REQUEST.isdisjoint(present):
         request_at = [i for i, t in enumerate(terms) if t in REQUEST]
-        if not FIRST_PERSON.isdisjoint(terms):
+        if not FIRST_PERSON.isdisjoint(present):
             first_at = [i for i, t in enumerate(terms) if t in FIRST_PERSON]
             if any(0 <= r - f <= _WINDOW for f in first_at for r in request_at):
-                cues.append("_cue_self_request_")
-        if MONEY in terms:
+                out.append("_cue_self_request_")
+        if MONEY in present:
             money_at = [i for i, t in enumerate(terms) if t == MONEY]
             if any(abs(r - m) <= _WINDOW + 1 for m in money_at for r in request_at):
-                cues.append("_cue_money_request_")
-    if not NEGATION.isdisjoint(terms):
-        for i, term in enumerate(terms):
-            if term in NEGATION:  # negation scope: the next two content terms
-                cues.extend(f"neg_{t}" for t in terms[i + 1 : i + 3] if not t.startswith("_"))
-    if NUMBER in terms:
-        cues.extend("_cue_duration_" for i in range(n - 1) if terms[i] == NUMBER and terms[i + 1] in DURATION)
+                out.append("_cue_money_request_")
+    if not NEGATION.isdisjoint(present):
+        for i in [i for i, t in enumerate(terms) if t in NEGATION]:
+            # negation scope: the next two content terms
+            out += [_negated(t) for t in terms[i + 1 : i + 3] if t[0] != "_"]
+    if NUMBER in present:
+        out += ["_cue_duration_" for i in range(n - 1) if terms[i] == NUMBER and terms[i + 1] in DURATION]
     if n and terms[0] in IMPERATIVE:
-        cues.append("_cue_imperative_")
+        out.append("_cue_imperative_")
     if "#" in raw:
-        cues.append("_cue_hashtag_")
+        out.append("_cue_hashtag_")
     if "?" in raw:
-        cues.append("_cue_question_")
+        out.append("_cue_question_")
     if "!" in raw:
-        cues.append("_cue_exclaim_")
-    cues.append("_len_short_" if n < 8 else "_len_long_" if n > 60 else "_len_mid_")
-    return [*terms, *cues]
+        out.append("_cue_exclaim_")
+    out.append("_len_short_" if n < 8 else "_len_long_" if n > 60 else "_len_mid_")
+    return out
+
+
+_NEGATED: dict[str, str] = {}
+
+
+def _negated(term: str) -> str:
+    found = _NEGATED.get(term)
+    if found is None:
+        found = "neg_" + term
+        if len(_NEGATED) < 200_000:  # bounded: the same few thousand terms recur
+            _NEGATED[term] = found
+    return found
