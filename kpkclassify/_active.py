@@ -118,13 +118,10 @@ def suggest_file(
     """
     import csv
 
-    from ._batch import _atomic_output
-    from ._io import TableReader, resolve_text_columns, same_file
-    from ._io import InputError
+    from ._io import InputError, TableReader, atomic_output, refuse_overwrite, resolve_text_columns
     from ._persist import load
 
-    if input != "-" and (input == output or same_file(input, output)):
-        raise InputError(f"{output}: the output may not overwrite the input; choose another -o path")
+    refuse_overwrite(input, output)
     model = load(model) if model is None or isinstance(model, str) else model
     with TableReader(input, encoding=encoding) as reader:
         if reader.kind == "jsonl":
@@ -140,7 +137,7 @@ def suggest_file(
     extra = ["labels", "model_guess", "uncertainty", "source_line"]
     if "labels" in columns:
         extra[0] = "new_labels"
-    with _atomic_output(output, "utf-8") as handle:
+    with atomic_output(output, "utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns + extra)
         for pick in picks:

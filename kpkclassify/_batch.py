@@ -13,18 +13,16 @@ import gc
 import io
 import json
 import os
-import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-from ._io import InputError, TableReader, resolve_text_columns, same_file
+from ._io import InputError, TableReader, atomic_output, refuse_overwrite, resolve_text_columns
 from ._labels import LABELS, OTHER
 
 PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "status")
@@ -302,8 +300,7 @@ def classify_file(
     from ._persist import load
 
     input, output = str(input), str(output)
-    if input != "-" and (input == output or same_file(input, output)):
-        raise InputError(f"{output}: the output may not overwrite the input; choose another -o path")
+    refuse_overwrite(input, output)
     started = time.perf_counter()
     model_ref: Any = model
     if model is None or isinstance(model, (str, os.PathLike)):
@@ -318,7 +315,7 @@ def classify_file(
         names = _prediction_names(reader.columns, explain)
         out_encoding = "utf-8-sig" if reader.encoding == "utf-8-sig" else "utf-8"
         fmt = _Format(reader.kind, reader.delimiter or ",", len(reader.columns), names, explain)
-        with _atomic_output(output, out_encoding) as handle:
+        with atomic_output(output, out_encoding) as handle:
             _RowWriter(handle, fmt).header(reader.columns)
             chunks = _chunks(reader, list(text_columns) if text_columns else None, chunk_size, limit, summary)
             worker_model = model_ref if (n_jobs > 1 and model_ref is not None) else model_obj
@@ -421,45 +418,6 @@ def _run_forked(chunks: Iterator[_Chunk], model_obj: Any, n_jobs: int, fmt: _For
             future.cancel()
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-class _atomic_output:
-    """A text handle on a temporary file renamed to ``path`` on success, removed on failure."""
-
-    def __init__(self, path: str, encoding: str) -> None:
-        self.path, self.encoding = path, encoding
-
-    def __enter__(self) -> IO[str]:
-        if self.path == "-":
-            self.handle = sys.stdout
-            return self.handle
-        target = Path(self.path)
-        if target.is_dir():
-            raise InputError(f"{self.path}: is a directory; give a file name with -o")
-        if not target.parent.exists():
-            raise InputError(f"{self.path}: the folder {target.parent} does not exist")
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-        os.chmod(self.tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
-        self.handle = os.fdopen(fd, "w", encoding=self.encoding, newline="")
-        return self.handle
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if self.path == "-":
-            self.handle.flush()
-            return
-        try:
-            self.handle.close()
-        finally:
-            if exc_type is None:
-                os.replace(self.tmp, self.path)
-            else:
-                Path(self.tmp).unlink(missing_ok=True)
-
-
 def preprocess_file(
     input: str | os.PathLike,
     output: str | os.PathLike,
@@ -477,13 +435,12 @@ def preprocess_file(
     from .text import preprocess
 
     input, output = str(input), str(output)
-    if input != "-" and (input == output or same_file(input, output)):
-        raise InputError(f"{output}: the output may not overwrite the input; choose another -o path")
+    refuse_overwrite(input, output)
     rows = 0
     summary = BatchSummary(output=output)
     with TableReader(input, fmt=fmt, delimiter=delimiter, encoding=encoding) as reader:
         name = "kpk_tokens" if "tokens" in reader.columns else "tokens"
-        with _atomic_output(output, "utf-8-sig" if reader.encoding == "utf-8-sig" else "utf-8") as handle:
+        with atomic_output(output, "utf-8-sig" if reader.encoding == "utf-8-sig" else "utf-8") as handle:
             writer = _RowWriter(handle, _Format(reader.kind, reader.delimiter or ",", len(reader.columns), [name], False))
             writer.header(reader.columns)
             for chunk in _chunks(reader, list(text_columns) if text_columns else None, chunk_size, None, summary):

@@ -136,8 +136,7 @@ def _read_one(path: str, text_column: str | None, label_column: str | None, enco
               data: LabelledData, problems: list[str]) -> None:
     with TableReader(path, encoding=encoding) as reader:
         if reader.kind == "jsonl":
-            rows = ((n, rec) for n, rec in reader.records())
-            for number, record in rows:
+            for number, record in reader.records():
                 text = record.get(text_column or "text")
                 raw_labels = next((record[c] for c in ([label_column] if label_column else LABEL_COLUMNS) if c in record), None)
                 _add(path, number, text, raw_labels, data, problems)

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -214,3 +215,49 @@ def same_file(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
+
+
+def refuse_overwrite(input: str, output: str) -> None:
+    """Raise :class:`InputError` when ``output`` would overwrite ``input``."""
+    if input != "-" and (input == output or same_file(input, output)):
+        raise InputError(f"{output}: the output may not overwrite the input; choose another -o path")
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the current umask (mkstemp makes files private)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+class atomic_output:
+    """A text handle on a temporary file renamed to ``path`` on success, removed on failure."""
+
+    def __init__(self, path: str, encoding: str) -> None:
+        self.path, self.encoding = path, encoding
+
+    def __enter__(self) -> IO[str]:
+        if self.path == "-":
+            self.handle = sys.stdout
+            return self.handle
+        target = Path(self.path)
+        if target.is_dir():
+            raise InputError(f"{self.path}: is a directory; give a file name with -o")
+        if not target.parent.exists():
+            raise InputError(f"{self.path}: the folder {target.parent} does not exist")
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        os.chmod(self.tmp, file_mode())
+        self.handle = os.fdopen(fd, "w", encoding=self.encoding, newline="")
+        return self.handle
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self.path == "-":
+            self.handle.flush()
+            return
+        try:
+            self.handle.close()
+        finally:
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+            else:
+                Path(self.tmp).unlink(missing_ok=True)

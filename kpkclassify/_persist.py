@@ -59,9 +59,9 @@ def save(model: Any, path: str | os.PathLike) -> None:
     os.close(fd)
     try:
         sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-        from ._batch import _umask
+        from ._io import file_mode
 
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a model is meant to be shared
+        os.chmod(tmp, file_mode())  # mkstemp makes it private; a model is meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -131,8 +131,8 @@ def html_report(model, texts: Sequence[str], labels: Sequence, evaluation: Evalu
 
 def write_report(path, model, texts, labels, evaluation: Evaluation, *, title: str = "kpkclassify evaluation") -> None:
     """Write :func:`html_report` to ``path`` atomically."""
-    from ._batch import _atomic_output
+    from ._io import atomic_output
 
     page = html_report(model, texts, labels, evaluation, title=title)
-    with _atomic_output(str(path), "utf-8") as handle:
+    with atomic_output(str(path), "utf-8") as handle:
         handle.write(page)

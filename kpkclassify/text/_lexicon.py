@@ -119,7 +119,7 @@ def default_lexicon() -> Lexicon:
     )
 
 
-def _as_mapping(value: Mapping | PathLike, parse, name: str) -> dict:
+def _as_mapping(value: Mapping | PathLike, parse) -> dict:
     if isinstance(value, Mapping):
         return dict(value)
     return parse(_file_lines(value), str(value))
@@ -158,7 +158,7 @@ def build_lexicon(
     base = default_lexicon()
     new_slang = dict(base.slang)
     if slang is not None:
-        for form, standard in _as_mapping(slang, _parse_slang, "slang").items():
+        for form, standard in _as_mapping(slang, _parse_slang).items():
             new_slang[form.lower()] = tuple(standard.lower().split()) if isinstance(standard, str) else tuple(standard)
     new_stop = set(base.stopwords)
     if stopwords is not None:
@@ -167,7 +167,7 @@ def build_lexicon(
         new_stop -= _as_words(keep_words)
     new_exc = dict(base.stem_exceptions)
     if stem_exceptions is not None:
-        new_exc.update({k.lower(): v.lower() for k, v in _as_mapping(stem_exceptions, _parse_pairs, "stem_exceptions").items()})
+        new_exc.update({k.lower(): v.lower() for k, v in _as_mapping(stem_exceptions, _parse_pairs).items()})
     new_protected = set(base.protected)
     if protected is not None:
         new_protected |= _as_words(protected)

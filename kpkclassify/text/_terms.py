@@ -68,9 +68,6 @@ class TermProcessor:
             terms = self.terms
             return [term for token in tokens for term in terms(token)]
 
-    def memo_size(self) -> int:
-        return len(self._memo)
-
     def clear(self) -> None:
         self._memo.clear()
 
