@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -76,11 +77,13 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
     def _lexicon(self) -> Lexicon | None:
         if not (self.extra_slang or self.extra_stopwords or self.keep_words or self.protected):
             return None
-        return build_lexicon(
-            slang=self.extra_slang,
-            stopwords=self.extra_stopwords,
-            keep_words=self.keep_words,
-            protected=self.protected,
+        # One Lexicon per distinct set of overrides: building one copies and hashes every
+        # list, and its identity keys the hashtag segmenter's cache.
+        return _overridden_lexicon(
+            tuple(sorted((self.extra_slang or {}).items())),
+            tuple(self.extra_stopwords or ()),
+            tuple(self.keep_words or ()),
+            tuple(self.protected or ()),
         )
 
     def fit(self, X: Iterable[str], y: object = None) -> IndonesianPreprocessor:
@@ -117,3 +120,8 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.requires_fit = False
         return tags
+
+
+@functools.lru_cache(maxsize=16)
+def _overridden_lexicon(slang: tuple, stopwords: tuple, keep_words: tuple, protected: tuple) -> Lexicon:
+    return build_lexicon(slang=dict(slang), stopwords=stopwords, keep_words=keep_words, protected=protected)
