@@ -10,6 +10,7 @@ number of buckets; buckets seen in fewer than ``min_df`` training texts are drop
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -33,6 +34,7 @@ class TermVectorizer:
         self.min_df = min_df
         self.n_buckets = n_buckets
         self._memo: dict[str, tuple[int, ...]] = {}
+        self._ids = _TermIds()
 
     # -- the pieces of a term ---------------------------------------------------------
     def _grams(self, term: str) -> list[str]:
@@ -95,13 +97,12 @@ class TermVectorizer:
             if len(parts) == 2 and parts[0] in self.word_index_ and parts[1] in self.word_index_:
                 keys.append(self.word_index_[parts[0]] * n_words + self.word_index_[parts[1]])
                 columns.append(column)
-        order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
-        self._bigram_keys = np.asarray(keys, dtype=np.int64)[order]
-        self._bigram_columns = np.asarray(columns, dtype=np.int64)[order]
+        self._bigrams = BigramTable(np.asarray(keys, dtype=np.int64), np.asarray(columns, dtype=np.int64))
         self._bucket_column = np.full(self.n_buckets, -1, dtype=np.int32)
         self._bucket_column[self.buckets_] = len(self.words_) + np.arange(len(self.buckets_))
         self._idf = np.concatenate([self.word_idf_, self.char_idf_])
         self._memo = {}
+        self._ids = _TermIds()
 
     @property
     def n_words(self) -> int:
@@ -134,42 +135,39 @@ class TermVectorizer:
         return self._transform_general(docs)
 
     def _transform_bigrams(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        """The common case, uni- and bigrams: each term costs one memo lookup in Python; the
-        bigrams of the whole batch are then found at once in NumPy, as pairs of unigram ids
-        searched in a sorted array of the vocabulary's bigram keys."""
+        """The common case, uni- and bigrams. Python does one dict lookup per term (term ->
+        integer id); everything else happens for the whole batch at once in NumPy: each id's
+        columns are gathered from a flat table, and bigrams are found as pairs of unigram ids
+        in an open-addressing hash table of the vocabulary's bigrams."""
         n = len(docs)
-        n_words = self.n_words
-        memo = self._memo
-        term_columns = self.term_columns
-        columns: list[int] = []
-        extend = columns.extend
-        unigram_ids: list[int] = []
-        lengths = np.zeros(n, dtype=np.int64)
-        n_terms = np.zeros(n, dtype=np.int64)
-        for i, terms in enumerate(docs):
-            try:
-                per_term = [memo[term] for term in terms]
-            except KeyError:  # a term seen for the first time (or the memo was just emptied)
-                per_term = [term_columns(term) for term in terms]
-            start = len(columns)
-            extend([c for cols in per_term for c in cols])
-            lengths[i] = len(columns) - start
-            # a term's first column is its unigram when it has one (see term_columns)
-            unigram_ids.extend([cols[0] if cols and cols[0] < n_words else -1 for cols in per_term])
-            unigram_ids.append(-1)  # no bigram across two texts
-            n_terms[i] = len(terms) + 1
-        rows = np.repeat(np.arange(n), lengths)
-        cols = np.asarray(columns, dtype=np.int64)
-        if len(self._bigram_keys) and unigram_ids:
-            ids = np.asarray(unigram_ids, dtype=np.int64)
-            first, second = ids[:-1], ids[1:]
-            valid = (first >= 0) & (second >= 0)
-            keys = first[valid] * n_words + second[valid]
-            at = np.minimum(np.searchsorted(self._bigram_keys, keys), len(self._bigram_keys) - 1)
-            hit = self._bigram_keys[at] == keys
-            pair_rows = np.repeat(np.arange(n), n_terms)[:-1][valid][hit]
-            rows = np.concatenate([rows, pair_rows])
-            cols = np.concatenate([cols, self._bigram_columns[at[hit]]])
+        table = self._ids  # one snapshot per batch: a reset swaps in a new table
+        if len(table.ids) >= MEMO_LIMIT:
+            table = self._ids = _TermIds()
+        ids_of = table.ids
+        try:
+            flat = [ids_of[term] for terms in docs for term in terms]
+        except KeyError:  # terms seen for the first time (rare after the first batches)
+            add = table.add
+            flat = [add(term, self) for terms in docs for term in terms]
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
+        ids = np.asarray(flat, dtype=np.int64)
+        starts, unigrams, columns = table.arrays()
+        first = starts[ids]
+        counts = starts[ids + 1] - first
+        doc_of_term = np.repeat(np.arange(n), lengths)
+        # the columns of every term occurrence, gathered in one go
+        total = int(counts.sum())
+        offsets = np.repeat(first - (np.cumsum(counts) - counts), counts)
+        cols = columns[offsets + np.arange(total)]
+        rows = np.repeat(doc_of_term, counts)
+        if self._bigrams.size and len(ids) > 1:
+            word = unigrams[ids]
+            left, right = word[:-1], word[1:]
+            valid = np.flatnonzero((left >= 0) & (right >= 0) & (doc_of_term[:-1] == doc_of_term[1:]))
+            found = self._bigrams.lookup(left[valid] * self.n_words + right[valid])
+            hit = found >= 0
+            rows = np.concatenate([rows, doc_of_term[valid[hit]]])
+            cols = np.concatenate([cols, found[hit]])
         return self._weighted(rows, cols, n)
 
     def _transform_general(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
@@ -241,3 +239,108 @@ class TermVectorizer:
         self.buckets_ = np.asarray(state["buckets_"], dtype=np.int64)
         self.char_idf_ = np.asarray(state["char_idf_"], dtype=np.float64)
         self._build_lookup()
+
+
+class _TermIds:
+    """Term -> integer id, with each id's columns in flat NumPy arrays (CSR-like).
+
+    Grows as new terms arrive; once it holds ``MEMO_LIMIT`` terms the vectoriser swaps in
+    a fresh table before its next batch. Readers take the table once per batch, so a swap never mixes the ids of
+    one table with the arrays of another; inserts are serialised by a lock, and an id is
+    published in ``ids`` only after its columns are written.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self._starts = np.zeros(1025, dtype=np.int64)  # columns of id i: _columns[_starts[i]:_starts[i+1]]
+        self._unigrams = np.full(1024, -1, dtype=np.int64)  # id -> its unigram column, or -1
+        self._columns = np.zeros(8192, dtype=np.int64)
+        self._lock = threading.Lock()
+
+    def add(self, term: str, vectorizer: TermVectorizer) -> int:
+        found = self.ids.get(term)
+        if found is not None:
+            return found
+        columns = vectorizer.term_columns(term)
+        with self._lock:
+            found = self.ids.get(term)
+            if found is not None:
+                return found
+            new_id = len(self.ids)
+            start = int(self._starts[new_id])
+            end = start + len(columns)
+            if new_id >= len(self._unigrams):
+                self._unigrams = _grown(self._unigrams, new_id + 1, fill=-1)
+                self._starts = _grown(self._starts, len(self._unigrams) + 1)
+            if end > len(self._columns):
+                self._columns = _grown(self._columns, end)
+            self._columns[start:end] = columns
+            self._starts[new_id + 1] = end
+            # a term's first column is its unigram when it has one (see term_columns)
+            self._unigrams[new_id] = columns[0] if columns and columns[0] < vectorizer.n_words else -1
+            self.ids[term] = new_id
+            return new_id
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(starts, unigrams, columns)`` for every id published so far."""
+        return self._starts, self._unigrams, self._columns
+
+
+def _grown(array: np.ndarray, needed: int, fill: int = 0) -> np.ndarray:
+    """A copy of ``array`` with room for at least ``needed`` items (doubling)."""
+    out = np.full(max(needed, 2 * len(array)), fill, dtype=array.dtype)
+    out[: len(array)] = array
+    return out
+
+
+class BigramTable:
+    """An open-addressing (linear probing) hash table from int64 keys to columns, looked up
+    for a whole array of keys at once: a few vectorised probing rounds instead of a binary
+    search per key (``np.searchsorted`` over a large table is dominated by cache misses)."""
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
+        bits = max(4, int(np.ceil(np.log2(max(1, 4 * len(keys))))))  # load factor <= 1/4
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._keys = np.full(1 << bits, -1, dtype=np.int64)
+        self._values = np.full(1 << bits, -1, dtype=np.int64)
+        self.size = len(keys)
+        home = self._home(keys)
+        pending = np.arange(len(keys))
+        probe = 0
+        while pending.size:  # round r places each pending key in its r-th slot if free
+            slots = (home[pending] + probe) & self._mask
+            free = self._keys[slots] == -1
+            slots, candidates = slots[free], pending[free]
+            slots, first = np.unique(slots, return_index=True)  # one winner per slot
+            winners = candidates[first]
+            self._keys[slots] = keys[winners]
+            self._values[slots] = values[winners]
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            probe += 1
+        self._probes = probe
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return ((keys.astype(np.uint64) * self._MULTIPLIER) >> self._shift).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The value of each key, or -1 where a key is absent."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        if not self.size or not len(keys):
+            return out
+        home = self._home(keys)
+        active = np.arange(len(keys))
+        for probe in range(self._probes):
+            slots = (home[active] + probe) & self._mask
+            stored = self._keys[slots]
+            hit = stored == keys[active]
+            out[active[hit]] = self._values[slots[hit]]
+            active = active[~hit & (stored != -1)]  # an empty slot ends a key's search
+            if not active.size:
+                break
+        return out

@@ -1,0 +1,75 @@
+"""The term vectoriser: its fast uni+bigram path against the general path and scikit-learn."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from kpkclassify._vectorize import BigramTable, TermVectorizer
+
+WORDS = ["ktp", "belum", "jadi", "bayar", "pungli", "_money_", "_rp1e5_", "lama", "antri", "kpk", "tolak", "urus"]
+docs_strategy = st.lists(
+    st.lists(st.one_of(st.sampled_from(WORDS), st.text(alphabet="abcxyz", min_size=1, max_size=6)), max_size=12),
+    min_size=1, max_size=30,
+)
+TRAIN = [
+    ["ktp", "belum", "jadi"], ["bayar", "pungli", "_money_", "_rp1e5_"], ["ktp", "belum", "jadi", "lama"],
+    ["antri", "lama", "ktp"], ["tolak", "pungli"], ["tolak", "pungli", "kpk"], ["bayar", "_money_", "_rp1e5_", "urus"],
+    ["urus", "ktp", "belum", "jadi"], ["antri", "lama"], ["kpk", "tolak", "pungli", "bayar"],
+]
+
+
+@pytest.fixture(scope="module")
+def vectorizer():
+    return TermVectorizer(subwords="oov", ngram_range=(1, 2), char_ngram_range=(3, 5), min_df=2).fit(TRAIN)
+
+
+@settings(max_examples=150, deadline=None)
+@given(docs_strategy)
+def test_fast_bigram_path_equals_the_general_path(docs):
+    vectorizer = TermVectorizer(subwords="oov", ngram_range=(1, 2), char_ngram_range=(3, 5), min_df=2).fit(TRAIN)
+    fast = vectorizer._transform_bigrams(docs)
+    general = vectorizer._transform_general(docs)
+    assert fast.shape == general.shape
+    assert abs(fast - general).max() < 1e-6 if fast.nnz or general.nnz else True
+    # a second call goes through the warm id table and must agree too
+    assert abs(vectorizer._transform_bigrams(docs) - general).sum() < 1e-5
+
+
+def test_word_block_matches_scikit_learn(vectorizer):
+    reference = TfidfVectorizer(analyzer=lambda terms: terms + [f"{a} {b}" for a, b in zip(terms, terms[1:])],
+                                sublinear_tf=True, min_df=2).fit(TRAIN)
+    docs = [["ktp", "belum", "jadi", "ktp", "belum"], ["tolak", "pungli", "bayar"]]
+    ours = vectorizer.transform(docs).toarray()[:, : vectorizer.n_words]
+    # our word block is L2-normalised on its own, as scikit-learn normalises the whole row
+    theirs = reference.transform(docs).toarray()
+    order = [reference.vocabulary_[w] for w in vectorizer.words_]
+    np.testing.assert_allclose(ours, theirs[:, order], atol=1e-6)
+
+
+def test_unknown_terms_get_sub_word_columns_only():
+    vectorizer = TermVectorizer(subwords="all", char_ngram_range=(3, 5), min_df=2).fit(TRAIN)
+    row = vectorizer.transform([["pungliiii"]])
+    assert row.nnz > 0 and row.indices.min() >= vectorizer.n_words
+
+
+def test_id_table_resets_when_full(vectorizer, monkeypatch):
+    import kpkclassify._vectorize as module
+
+    monkeypatch.setattr(module, "MEMO_LIMIT", 3)
+    before = vectorizer.transform([["ktp", "belum", "jadi", "lama", "antri"]]).toarray()
+    table = vectorizer._ids
+    after = vectorizer.transform([["ktp", "belum", "jadi", "lama", "antri"]]).toarray()
+    assert vectorizer._ids is not table and len(vectorizer._ids.ids) == 5
+    np.testing.assert_array_equal(before, after)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.integers(min_value=0, max_value=10**9), max_size=300), st.lists(st.integers(0, 10**9), max_size=300))
+def test_bigram_table_finds_exactly_its_keys(keys, queries):
+    keys = sorted(keys)
+    table = BigramTable(np.asarray(keys, dtype=np.int64), np.arange(len(keys), dtype=np.int64) * 7)
+    probe = np.asarray(keys + queries, dtype=np.int64)
+    expected = [keys.index(k) * 7 if k in keys else -1 for k in probe.tolist()]
+    assert table.lookup(probe).tolist() == expected
