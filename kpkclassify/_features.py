@@ -91,7 +91,29 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         """Raw texts -> a CSR matrix of ``n_features_`` columns."""
+        check_is_fitted(self, "vectorizer_")
+        compiled = self._compiled()
+        if compiled is not None:
+            return compiled.transform(X if isinstance(X, list) else list(X))
         return self.transform_terms(self.to_terms(X))
+
+    def _compiled(self):
+        """The batch fast path (:mod:`kpkclassify._compiled`) for the current parameters,
+        built on first use and rebuilt when a parameter changes; never persisted."""
+        from ._compiled import CompiledFeatures
+
+        key = (id(self.vectorizer_), repr(sorted(self.get_params().items())))
+        cached = self.__dict__.get("_compiled_cache")
+        if cached is None or cached[0] != key:
+            if not CompiledFeatures.supports(self):
+                return None
+            cached = self._compiled_cache = (key, CompiledFeatures(self))
+        return cached[1]
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_compiled_cache", None)
+        return state
 
     def transform_terms(self, terms: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """:meth:`transform` on texts already preprocessed with :meth:`to_terms`."""

@@ -58,3 +58,33 @@ def test_fast_paths_agree_with_the_plain_regexes(text):
     assert fast_tokens(lowered) == TOKEN_RE.findall(lowered)
     if list(find_amounts(lowered)):
         assert _may_hold_money(lowered, fast_tokens(lowered))
+
+
+money_words = st.lists(
+    st.sampled_from(["rp", "Rp.", "idr", "50", "1,5", "2.500.000", ".", ",", "-", ",-", "rb", "ribu", "rebu", "jt", "juta",
+                     "k", "m", "t", "dua", "lima", "sembilan", "puluh", "belas", "ratus", "se", "setengah", "sejuta",
+                     "seribu", "sewu", "gocap", "goceng", "lembar", "selembar", "merah", "biru", "rupiah", "perak",
+                     "bayar", "sebagai", "duanya", "x", "_", "é", "\n", " ", "  ", ""]),
+    max_size=14,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(money_words.map(" ".join), money_words.map("".join), st.text(alphabet="abrpdiujtkm0123456789 .,-_é", max_size=60)))
+def test_amounts_found_at_triggers_equal_a_full_scan(text):
+    from kpkclassify.text._money import _PATTERN, _matches
+
+    for candidate in (text, text.lower()):
+        expected = [m.span() for m in _PATTERN.finditer(candidate)]
+        assert [m.span() for m in _matches(candidate)] == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(any_text, indonesian_ish, money_like,
+                 st.text(alphabet="abcrpkt0123456789 .,-_#@😡—\u2028\u00a0ΩЖé日٣", max_size=80)))
+def test_token_fast_path_equals_tokenizing_the_normalised_string(text):
+    from kpkclassify.text import tokenize
+    from kpkclassify.text._normalize import normalized_tokens
+    from kpkclassify.text._preprocess import _segment_for
+
+    assert normalized_tokens(text, segment=_segment_for(None)) == tokenize(text)

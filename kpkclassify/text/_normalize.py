@@ -38,6 +38,7 @@ _URL_RE = re.compile(
     r"(?:https?://|www\.)\S+|\b(?:[\w-]+\.)+(?:com|id|net|org|info|ly|me|co)\b(?:/\S*)?",
     re.IGNORECASE,
 )
+_TLD_RE = re.compile(r"\.(?:co|id|net|org|info|ly|me)")
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MENTION_RE = re.compile(r"(?<![\w@])@\w+")
 _PHONE_RE = re.compile(r"(?<![\w+])(?:\+62|62|0)\s?8\d{1,3}(?:[\s-]?\d{2,4}){2,3}(?!\w)")
@@ -61,7 +62,9 @@ _MULTIPLIER_AFTER_DIGIT = re.compile(
 _DROPPED = frozenset({"So", "Sk", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _ACCENTED_RE = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
 _COMBINING_RE = re.compile("[\u0300-\u036f]")
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_NON_ASCII_CHAR_RE = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
 
 
 def _clean_unicode(text: str) -> str:
@@ -74,9 +77,8 @@ def _clean_unicode(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if _ACCENTED_RE.search(text):  # pelayánan -> pelayanan: fold accents instead of splitting words
         text = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
-    for ch in _INVISIBLE:  # zero-width characters inside a word must not split it
-        if ch in text:
-            text = text.replace(ch, "")
+    if _INVISIBLE_RE.search(text):  # zero-width characters inside a word must not split it
+        text = _INVISIBLE_RE.sub("", text)
     return text
 
 
@@ -94,7 +96,7 @@ def split_hashtag(tag: str, segment: Callable[[str], list[str]] | None = None) -
 def _replace_emoji(text: str) -> str:
     # Other pictographs need no removal: the tokenizer keeps only ASCII letters and digits.
     # A set intersection finds the few emoji present far faster than a regex over astral chars.
-    for ch in _EMOJI_CHARS.intersection(text):
+    for ch in _EMOJI_CHARS.intersection(_NON_ASCII_CHAR_RE.findall(text)):
         text = text.replace(ch, f" {EMOJI_TOKENS[_EMOJI_TO_GROUP[ch]]} ")
     return text
 
@@ -112,9 +114,10 @@ def _replace_money(text: str) -> str:
 
 
 def _looks_like_url(text: str) -> bool:
-    lowered = text.lower()
-    return ("http" in lowered or "www." in lowered or ".co" in lowered or ".id" in lowered
-            or ".net" in lowered or ".org" in lowered or ".info" in lowered or ".ly" in lowered or ".me" in lowered)
+    """Whether ``text`` holds what every URL match needs: ``http``, ``www.`` or a dot before
+    one of the top-level domains (any case)."""
+    lowered = text if text.islower() else text.lower()
+    return "http" in lowered or "www." in lowered or _TLD_RE.search(lowered) is not None
 
 
 def _may_hold_money(text: str, tokens: list[str]) -> bool:
@@ -123,7 +126,9 @@ def _may_hold_money(text: str, tokens: list[str]) -> bool:
         return True
     if not _DIGIT_RE.search(text):
         return False
-    return _CURRENCY_RE.search(text) is not None or _MULTIPLIER_AFTER_DIGIT.search(text) is not None
+    if ("rp" in text or "idr" in text) and _CURRENCY_RE.search(text) is not None:
+        return True
+    return _MULTIPLIER_AFTER_DIGIT.search(text) is not None
 
 
 def fast_tokens(text: str) -> list[str]:
@@ -173,13 +178,55 @@ def normalized_tokens(
     segment: Callable[[str], list[str]] | None = None,
 ) -> list[str]:
     """The raw tokens of ``normalize(text)``, computed with as few passes as possible."""
-    text = _prepare(text, placeholders, hashtags, emoji, segment)
+    if text.isascii() and "@" not in text and "#" not in text:
+        # The common case. For ASCII text without e-mails, mentions or hashtags, lower-casing
+        # first changes nothing the URL and phone patterns see (they ignore case).
+        text = text.lower()
+        if placeholders:
+            if "." in text and _looks_like_url(text):
+                text = _URL_RE.sub(f" {URL} ", text)
+            if "8" in text and ("08" in text or "62" in text):
+                text = _PHONE_RE.sub(f" {PHONE} ", text)
+    else:
+        text = _prepare(text, placeholders, hashtags, emoji, segment)
+        if not text.isascii():
+            text = _NON_ASCII_RUN_RE.sub(_ascii_stand_in, text)
     tokens = fast_tokens(text)
     if money and _may_hold_money(text, tokens):
-        replaced = _replace_money(text)
-        if replaced is not text:
-            tokens = fast_tokens(replaced)
+        return _tokens_with_money(text) or tokens
     return tokens
+
+
+def _ascii_stand_in(run: re.Match[str]) -> str:
+    """What a run of non-ASCII characters becomes once normalised: the money pattern and the
+    tokenizer see only whether a character is a word character, a space or neither, so a
+    space stays a space and any other non-word character becomes NUL (dropped by the
+    tokenizer, like the original). Word characters (other scripts) are kept as they are:
+    the text then takes the slower, fully Unicode-aware path."""
+    chars = run.group()
+    if chars.isspace():
+        return " "
+    out = []
+    for ch in chars:
+        if ch.isalnum() or ch == "_":
+            return chars
+        out.append(" " if ch.isspace() else "\x00")
+    return "".join(out)
+
+
+def _tokens_with_money(text: str) -> list[str] | None:
+    """``fast_tokens(_replace_money(text))``, tokenising only the pieces between amounts;
+    ``None`` when the text holds no amount."""
+    out: list[str] = []
+    last = 0
+    for start, end, amount in find_amounts(text):
+        out += fast_tokens(text[last:start])
+        out += (MONEY, magnitude_token(amount))
+        last = end
+    if not last:
+        return None
+    out += fast_tokens(text[last:])
+    return out
 
 
 def normalize(    text: str,

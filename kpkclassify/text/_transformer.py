@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._lexicon import Lexicon, build_lexicon
 from ._normalize import normalized_tokens
 from ._preprocess import _segment_for
-from ._terms import Settings, get_processor
+from ._terms import Settings, TermProcessor, get_processor
 
 
 class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
@@ -104,15 +104,19 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
         """The list of terms of each text (what :meth:`transform` joins), computed on the fast path."""
         if isinstance(X, str):
             raise TypeError("X must be an iterable of texts, not a single string; wrap it in a list")
+        tokens_of, processor = self.pipeline()
+        process = processor.process
+        return [process(tokens_of(t if isinstance(t, str) else ("" if t is None else str(t)))) for t in X]
+
+    def pipeline(self) -> tuple[Callable[[str], list[str]], TermProcessor]:
+        """The two halves of preprocessing for these settings: ``text -> raw tokens`` and the
+        shared :class:`TermProcessor` (``raw token -> terms``, memoised)."""
         lexicon = self._lexicon()
         processor = get_processor(lexicon, Settings(slang=self.slang, stem=self.stem, stopwords=self.stopwords,
                                                     repair=self.repair))
-        segment = _segment_for(lexicon)
-        process = processor.process
-        options = dict(placeholders=self.placeholders, hashtags=self.hashtags, money=self.money, emoji=self.emoji,
-                       segment=segment)
-        return [process(normalized_tokens(t if isinstance(t, str) else ("" if t is None else str(t)), **options))
-                for t in X]
+        tokens_of = functools.partial(normalized_tokens, placeholders=self.placeholders, hashtags=self.hashtags,
+                                      money=self.money, emoji=self.emoji, segment=_segment_for(lexicon))
+        return tokens_of, processor
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
