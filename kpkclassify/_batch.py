@@ -118,21 +118,67 @@ def _process_chunk(model: Any, chunk: _Chunk, fmt: _Format) -> tuple[str, Counte
 def _render_chunk(model: Any, chunk: _Chunk, fmt: _Format) -> tuple[str, Counter]:
     texts = [t for t, s in zip(chunk.texts, chunk.status) if s != STATUS_EMPTY]
     proba = model.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
-    predicted = iter(_chunk_values(proba, model.thresholds_))
-    evidence = iter(_evidence(model, texts) if fmt.explain else [])
+    counts: Counter[str] = Counter({"status:" + s: n for s, n in Counter(chunk.status).items() if s != STATUS_OK})
+    if chunk.records is not None and not fmt.explain and "status:" + STATUS_RAGGED not in counts:
+        return _render_records(chunk, proba, model.thresholds_, fmt, counts), counts
     out = io.StringIO()
     writer = _RowWriter(out, fmt)
-    counts: Counter[str] = Counter()
+    predicted = iter(_chunk_values(proba, model.thresholds_))
+    evidence = iter(_evidence(model, texts) if fmt.explain else [])
     blank = ["", "", *([""] * len(LABELS))]
-    for row, status in zip(chunk.rows, chunk.status):
+    for row, status in zip(chunk.cells(fmt.delimiter), chunk.status):
         values = blank if status == STATUS_EMPTY else next(predicted)
         if status != STATUS_EMPTY:
             counts.update(values[0].split("|"))
-        if status != STATUS_OK:
-            counts["status:" + status] += 1
         extra = [next(evidence, "") if status != STATUS_EMPTY else ""] if fmt.explain else []
         writer.write(row, values + [status] + extra)
     return out.getvalue(), counts
+
+
+def _render_records(chunk: _Chunk, proba: np.ndarray, thresholds: np.ndarray, fmt: _Format,
+                    counts: Counter) -> str:
+    """The common case, CSV rows of the header's width: each output row is the input row as
+    written, then the prediction cells, computed column-wise for the whole chunk."""
+    d = fmt.delimiter
+    predicted = _prediction_columns(proba, thresholds, counts)
+    if set(d) & _CELL_CHARACTERS:  # an unusual delimiter inside our own cells: let csv quote
+        joined = io.StringIO()
+        csv.writer(joined, delimiter=d, lineterminator="\n").writerows(zip(*predicted))
+        suffixes = joined.getvalue().split("\n")[:-1]
+    else:
+        suffixes = [d.join(cells) for cells in zip(*predicted)]
+    if len(suffixes) != len(chunk.records):  # rows without text get empty cells
+        found = iter(suffixes)
+        blank = d.join([""] * len(predicted))
+        suffixes = [blank if s == STATUS_EMPTY else next(found) for s in chunk.status]
+    end = _line_end(fmt)
+    ok, empty = d + STATUS_OK + end, d + STATUS_EMPTY + end
+    return "".join([f"{record}{d}{suffix}{ok if status == STATUS_OK else empty}"
+                    for record, suffix, status in zip(chunk.records, suffixes, chunk.status)])
+
+
+# Every character our prediction cells can hold (labels, "|", probabilities).
+_CELL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz_|.0123456789")
+
+
+def _line_end(fmt: _Format) -> str:
+    return "\r\n" if fmt.delimiter == ";" else "\n"  # Excel in an Indonesian locale writes ; and CRLF
+
+
+def _prediction_columns(proba: np.ndarray, thresholds: np.ndarray, counts: Counter) -> list[list[str]]:
+    """The prediction cells of a chunk column by column (labels, top label, one probability
+    column per label), adding the rows per label to ``counts``."""
+    hits = proba >= thresholds
+    bits = hits @ (1 << np.arange(len(LABELS)))
+    top = np.where(hits.any(axis=1), np.argmax(np.where(hits, proba, -1.0), axis=1), -1)
+    label_names = [*LABELS, OTHER]
+    for j, label in enumerate(LABELS):
+        counts[label] += int(hits[:, j].sum())
+    counts[OTHER] += int((bits == 0).sum())
+    cells = [f"{p:.4f}" for p in proba.ravel().tolist()]
+    width = len(LABELS)
+    return [[_COMBINATIONS[b] for b in bits.tolist()], [label_names[t] for t in top.tolist()],
+            *(cells[j::width] for j in range(width))]
 
 
 def _evidence(model: Any, texts: list[str]) -> list[str]:
@@ -147,28 +193,47 @@ def _evidence(model: Any, texts: list[str]) -> list[str]:
 @dataclass
 class _Chunk:
     lines: list[int]
-    rows: list[Any]  # list[str] cells (CSV) or dict records (JSONL)
+    rows: list[Any] | None  # list[str] cells (CSV) or dict records (JSONL); None when `records` holds them
     texts: list[str]
     status: list[str]
+    records: list[str] | None = None  # CSV rows as written in the file, without their line ends
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def cells(self, delimiter: str) -> list[Any]:
+        """The rows as cells, parsed again from ``records`` when only those were kept."""
+        if self.rows is None:
+            self.rows = [next(csv.reader(io.StringIO(r), delimiter=delimiter), []) for r in self.records or []]
+        return self.rows
 
 
 def _chunks(reader: TableReader, text_columns: list[str] | None, chunk_size: int, limit: int | None,
-            summary: BatchSummary) -> Iterator[_Chunk]:
-    if reader.kind == "jsonl":
-        source: Iterator[tuple[int, Any]] = reader.records()
+            summary: BatchSummary, keep_records: bool = False) -> Iterator[_Chunk]:
+    """Chunks of rows with their texts and statuses. With ``keep_records`` a CSV chunk keeps
+    each row as written (``records``) instead of its cells: that is what the output repeats,
+    and one string per row is cheaper to send to a worker than a list of cells."""
+    jsonl = reader.kind == "jsonl"
+    if jsonl:
+        source: Iterator[tuple] = reader.records()
         keys = text_columns or ["text"]
+        keep_records = False
     else:
-        source = reader.rows()
+        source = reader.rows_with_text() if keep_records else reader.rows()
         indices = resolve_text_columns(reader.columns, text_columns, reader.path)
         width = len(reader.columns)
-    chunk = _Chunk([], [], [], [])
+    lines: list[int] = []
+    rows: list[Any] = []
+    texts: list[str] = []
+    statuses: list[str] = []
     count = 0
-    for line, row in source:
+    for item in source:
         if limit is not None and count >= limit:
             break
         count += 1
+        line, row = item[0], item[1]
         status = STATUS_OK
-        if reader.kind == "jsonl":
+        if jsonl:
             missing = [k for k in keys if k not in row]
             if len(missing) == len(keys):
                 raise InputError(f"{reader.path}: line {line}: no key {keys[0]!r} in the record; "
@@ -179,18 +244,23 @@ def _chunks(reader: TableReader, text_columns: list[str] | None, chunk_size: int
                 status = STATUS_RAGGED
                 if len(summary.ragged_lines) < 100:
                     summary.ragged_lines.append(line)
-            text = " ".join(row[i] for i in indices if i < len(row))
-        if not text.strip():
+            text = " ".join(row[i] for i in indices if i < len(row)) if len(indices) > 1 or status != STATUS_OK \
+                else row[indices[0]]
+        if not text or text.isspace():
             status = STATUS_EMPTY
-        chunk.lines.append(line)
-        chunk.rows.append(row)
-        chunk.texts.append(text)
-        chunk.status.append(status)
-        if len(chunk.rows) >= chunk_size:
-            yield chunk
-            chunk = _Chunk([], [], [], [])
-    if chunk.rows:
-        yield chunk
+        lines.append(line)
+        rows.append(item[2] if keep_records else row)
+        texts.append(text)
+        statuses.append(status)
+        if len(rows) >= chunk_size:
+            yield _chunk(lines, rows, texts, statuses, keep_records)
+            lines, rows, texts, statuses = [], [], [], []
+    if rows:
+        yield _chunk(lines, rows, texts, statuses, keep_records)
+
+
+def _chunk(lines: list[int], rows: list, texts: list[str], statuses: list[str], records: bool) -> _Chunk:
+    return _Chunk(lines, None, texts, statuses, rows) if records else _Chunk(lines, rows, texts, statuses)
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -207,7 +277,7 @@ class _RowWriter:
     def __init__(self, handle: IO[str], fmt: _Format) -> None:
         self.fmt, self.handle = fmt, handle
         if fmt.kind != "jsonl":
-            self.csv = csv.writer(handle, delimiter=fmt.delimiter, lineterminator="\r\n" if fmt.delimiter == ";" else "\n")
+            self.csv = csv.writer(handle, delimiter=fmt.delimiter, lineterminator=_line_end(fmt))
 
     def header(self, columns: list[str]) -> None:
         if self.fmt.kind != "jsonl":
@@ -317,13 +387,14 @@ def classify_file(
         fmt = _Format(reader.kind, reader.delimiter or ",", len(reader.columns), names, explain)
         with atomic_output(output, out_encoding) as handle:
             _RowWriter(handle, fmt).header(reader.columns)
-            chunks = _chunks(reader, list(text_columns) if text_columns else None, chunk_size, limit, summary)
+            chunks = _chunks(reader, list(text_columns) if text_columns else None, chunk_size, limit, summary,
+                             keep_records=True)
             worker_model = model_ref if (n_jobs > 1 and model_ref is not None) else model_obj
             counts: Counter[str] = Counter()
             for chunk, (text, chunk_counts) in _run(chunks, worker_model, model_obj, n_jobs, fmt):
                 handle.write(text)
                 counts.update(chunk_counts)
-                summary.rows += len(chunk.rows)
+                summary.rows += len(chunk)
                 if progress is not None:
                     progress(summary.rows, _position(reader), total)
             summary.marked = {k[7:]: v for k, v in counts.items() if k.startswith("status:")}

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from . import _cues as cues
 
 MEMO_LIMIT = 500_000  # distinct tokens (or terms) kept before the tables start afresh
+SEPARATOR = 0  # the token id of the piece between two texts
 
 # Flag bits of a term, for the cues.
 _FIRST, _REQUEST, _NEGATION, _DURATION, _IMPERATIVE, _MONEY, _NUMBER, _PLACEHOLDER = (1 << i for i in range(8))
@@ -49,6 +50,19 @@ class _Growing:
             self.data = grown
 
 
+class _TokenIds(dict):
+    """Token -> id; a missing token is processed and added on the spot, so a batch needs one
+    dict lookup per token whether or not it brings new tokens."""
+
+    def __init__(self, tables: _Tables) -> None:
+        super().__init__()
+        self.tables = tables
+        self.processor = self.vectorizer = None
+
+    def __missing__(self, token: str) -> int:
+        return self.tables.token(token, self.processor, self.vectorizer)
+
+
 class _Tables:
     """Token and term ids with everything the batch path needs to know about each.
 
@@ -57,8 +71,10 @@ class _Tables:
     only after their rows are written, and inserts hold a lock, so threads may share them.
     """
 
-    def __init__(self) -> None:
-        self.token_ids: dict[str, int] = {}
+    def __init__(self, processor, vectorizer) -> None:
+        self.token_ids = _TokenIds(self)
+        self.token_ids.processor, self.token_ids.vectorizer = processor, vectorizer
+        dict.__setitem__(self.token_ids, "|", SEPARATOR)  # between texts (normalized_pieces); no terms
         self.term_ids: dict[str, int] = {}
         self.terms: list[str] = []
         self.token_start, self.token_terms = _Growing(1025), _Growing(4096)
@@ -95,11 +111,8 @@ class _Tables:
             return new
 
     def token(self, token: str, processor, vectorizer) -> int:
-        found = self.token_ids.get(token)
-        if found is not None:
-            return found
         with self.lock:
-            found = self.token_ids.get(token)
+            found = dict.get(self.token_ids, token)
             if found is not None:
                 return found
             ids = [self.term(term, vectorizer) for term in processor.terms(token)]
@@ -138,9 +151,11 @@ class CompiledFeatures:
 
     def __init__(self, features) -> None:
         self.vectorizer = features.vectorizer_
-        self.tokens_of, self.processor = features._preprocessor().pipeline()
+        preprocessor = features._preprocessor()
+        _, self.processor = preprocessor.pipeline()
+        self.pieces_of = preprocessor.pieces_function()
         self.cues = features.cues
-        self._tables = _Tables()
+        self._tables = _Tables(self.processor, self.vectorizer)
 
     @staticmethod
     def supports(features) -> bool:
@@ -151,17 +166,11 @@ class CompiledFeatures:
         texts = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in X]
         tables = self._tables  # one snapshot per batch: a reset swaps in new tables
         if tables.full:
-            tables = self._tables = _Tables()
+            tables = self._tables = _Tables(self.processor, self.vectorizer)
         n = len(texts)
-        tokens_of = self.tokens_of
-        docs = [tokens_of(t) for t in texts]
         ids_of = tables.token_ids
-        try:
-            flat = [ids_of[token] for tokens in docs for token in tokens]
-        except KeyError:  # tokens seen for the first time
-            flat = [tables.token(token, self.processor, self.vectorizer) for tokens in docs for token in tokens]
-        token_ids = np.asarray(flat, dtype=np.int64)
-        token_doc = np.repeat(np.arange(n), np.fromiter(map(len, docs), dtype=np.int64, count=n))
+        token_ids = np.asarray([ids_of[piece] for piece in self.pieces_of(texts)], dtype=np.int64)
+        token_doc = np.cumsum(token_ids == SEPARATOR)  # a separator has no terms: it vanishes below
         start = tables.token_start.data[token_ids]
         count = tables.token_start.data[token_ids + 1] - start
         terms = _gather(start, count, tables.token_terms.data)

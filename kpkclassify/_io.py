@@ -127,7 +127,8 @@ class TableReader:
             self.delimiter = "\t"
         else:
             self.delimiter = sniff_delimiter(sample.decode(self.encoding.replace("-sig", ""), errors="ignore"))
-        self._reader = csv.reader(self._text, delimiter=self.delimiter)
+        self._tap = _LineTap(self._text)
+        self._reader = csv.reader(self._tap, delimiter=self.delimiter)
         try:
             header = next(self._reader)
         except StopIteration:
@@ -137,11 +138,31 @@ class TableReader:
         if header and header[0].startswith("\ufeff"):
             header[0] = header[0][1:]
         self.columns = header
+        self._tap.taken.clear()
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Yield ``(line_number, cells)``; line numbers count physical lines."""
         if self.kind == "jsonl":
             raise TypeError("JSON Lines input has records, not rows: use records()")
+        self._tap.keep = False
+        yield from self._rows()
+
+    def rows_with_text(self) -> Iterator[tuple[int, list[str], str]]:
+        """Yield ``(line_number, cells, record)``, ``record`` being the row exactly as written in
+        the file (quotes and all, several lines for a quoted line break), without its line end."""
+        if self.kind == "jsonl":
+            raise TypeError("JSON Lines input has records, not rows: use records()")
+        taken = self._tap.taken
+        for line, cells in self._rows():
+            record = "".join(taken) if len(taken) != 1 else taken[0]
+            taken.clear()
+            if record.endswith("\n"):
+                record = record[:-2] if record.endswith("\r\n") else record[:-1]
+            elif record.endswith("\r"):
+                record = record[:-1]
+            yield line, cells, record
+
+    def _rows(self) -> Iterator[tuple[int, list[str]]]:
         reader = self._reader
         while True:
             try:
@@ -179,6 +200,25 @@ class TableReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _LineTap:
+    """The lines of a text stream, remembering those handed out since the last ``clear``
+    (the csv reader pulls one line per record, more for a quoted line break)."""
+
+    def __init__(self, lines: IO[str]) -> None:
+        self._next = lines.__next__
+        self.taken: list[str] = []
+        self.keep = True
+
+    def __iter__(self) -> _LineTap:
+        return self
+
+    def __next__(self) -> str:
+        line = self._next()
+        if self.keep:
+            self.taken.append(line)
+        return line
 
 
 def resolve_text_columns(columns: list[str], wanted: list[str] | None, path: str) -> list[int]:

@@ -39,6 +39,28 @@ def test_semicolon_bom_and_multiline_fields(fitted, tmp_path):
     assert len(out) == 3
 
 
+def test_pipe_delimiter_quotes_our_multi_label_cells(fitted, tmp_path):
+    src = tmp_path / "pipe.csv"
+    src.write_text("id|text\n1|petugas minta uang 100rb biar ktp cepat jadi, sudah dua bulan\n2|\n", encoding="utf-8")
+    classify_file(src, tmp_path / "out.csv", model=fitted)
+    out = read_csv(tmp_path / "out.csv", delimiter="|")
+    assert out[0] == ["id", "text", *NEW]
+    assert all(len(row) == len(out[0]) for row in out)
+    assert out[1][2] in ("illegal_fee", "illegal_fee|slow_service", "slow_service", "campaign", "other")
+    assert out[2][-1] == "empty_text"
+
+
+def test_rows_are_repeated_as_written(fitted, tmp_path):
+    # needless quotes, a quoted line break and old Mac line ends stay exactly as they were
+    src = tmp_path / "quoted.csv"
+    src.write_bytes(b'"id","text"\r"1","ktp belum jadi"\r"2","antre\r\nlama"\r3,"ok ""kutip"""\r')
+    classify_file(src, tmp_path / "out.csv", model=fitted)
+    lines = (tmp_path / "out.csv").read_bytes().decode("utf-8").split("\n")
+    assert lines[1].startswith('"1","ktp belum jadi",')
+    assert lines[2].startswith('"2","antre\r')
+    assert read_csv(tmp_path / "out.csv")[3][:2] == ["3", 'ok "kutip"']
+
+
 def test_windows_1252_falls_back_with_a_warning(fitted, tmp_path):
     src = tmp_path / "cp.csv"
     src.write_bytes("text\nbiaya \x80 50rb caf\xe9\n".encode("latin-1"))

@@ -2,7 +2,8 @@
 
 The amounts are found in lower-cased, NFKC-normalised text (see :func:`normalize`);
 :func:`find_amounts` yields ``(start, end, rupiah)`` spans that the normaliser replaces
-with a money token plus an order-of-magnitude token.
+with a money token plus an order-of-magnitude token. Amounts are written in ASCII: any
+other character counts as a separator (neither a letter, a digit nor a space).
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ _PATTERN = re.compile(
             rf"(?P<slang>(?<![a-z])(?:{'|'.join(_SLANG_AMOUNTS)})(?![a-z]))",
         ]
     )
-    + ")"
+    + ")",
+    re.ASCII,
 )
 
 
@@ -123,29 +125,40 @@ def _parse_words(text: str) -> float | None:
     return group or None
 
 
-# Where an amount can start: a word start holding a digit that a multiplier, ``rupiah``,
-# ``perak`` or ``lembar`` may follow; ``rp``/``idr``; a number word that another number
-# word, a scale or ``lembar`` may follow; or a slang amount. Every match of _PATTERN starts
-# at one of these (for ASCII text, where ``\b`` is exactly _PATTERN's own word-start test),
-# so trying _PATTERN only there finds the same amounts as scanning every position, several
-# times faster. Each trigger consumes one character or one word, never a possible start.
+# Where an amount can start: after a character that is not a letter, digit or "_", one of
+# a digit that a multiplier, "rupiah", "perak" or "lembar" may follow; "rp"/"idr"; a number
+# word that another number word, a scale or "lembar" may follow; or a slang amount. Every
+# match of _PATTERN (after position 0) starts at one of these, so trying _PATTERN only there
+# finds the same amounts as scanning every position, several times faster: the scan looks
+# at the few characters after each separator. Each trigger consumes its separator and one
+# character or word, never the separator of the next possible start.
 _TRIGGER = re.compile(
-    r"\b(?:(?=\d[\d.,]*\s*[kretjymlp])\d|rp|idr"
+    r"[^a-z0-9_](?:(?=\d[\d.,]*\s*[kretjymlp])\d|rp|idr"
     r"|se(?=\s|puluh|belas|ratus|lembar|tengah|ceng|juta|ribu|wu|mil)"
     rf"|(?:{_UNIT_WORDS})(?=\s|puluh|belas|ratus|lembar)"
-    r"|jigo|gocap|cepek|gopek|goceng|ceban|noban|goban)"
+    r"|jigo|gocap|cepek|gopek|goceng|ceban|noban|goban)",
+    re.ASCII,
 )
 
 
+def ascii_lower(text: str) -> str:
+    """``text`` lower-cased with every non-ASCII character replaced by ``?`` (positions kept):
+    what the money pattern and the tokenizer see."""
+    if not text.isascii():
+        text = text.encode("ascii", "replace").decode("ascii")
+    return text.lower()
+
+
 def _matches(text: str) -> Iterator[re.Match[str]]:
-    """The same matches as ``_PATTERN.finditer(text)``."""
-    if not text.isascii() or (not text.islower() and text != text.lower()):
-        # other word characters or capitals make \b differ from _PATTERN's test
-        yield from _PATTERN.finditer(text)
-        return
-    match_at, end = _PATTERN.match, 0
-    for trigger in _TRIGGER.finditer(text):
-        start = trigger.start()
+    """The same matches as ``_PATTERN.finditer(text)``, for lower-case ASCII ``text``."""
+    match_at = _PATTERN.match
+    end = 0
+    first = match_at(text, 0)
+    if first is not None:
+        end = first.end()
+        yield first
+    for trigger in _TRIGGER.finditer(text, end):
+        start = trigger.start() + 1
         if start >= end:  # finditer's matches never overlap
             match = match_at(text, start)
             if match is not None:
@@ -154,11 +167,17 @@ def _matches(text: str) -> Iterator[re.Match[str]]:
 
 
 def find_amounts(text: str) -> Iterator[tuple[int, int, int]]:
-    """Yield ``(start, end, rupiah)`` for each amount in lower-cased ``text``.
+    """Yield ``(start, end, rupiah)`` for each amount in ``text`` (matched lower-cased;
+    positions are those of ``text``).
 
     Spoken amounts that continue each other (``dua juta lima ratus ribu``) are
     merged into one amount.
     """
+    return amounts_in_ascii(ascii_lower(text))
+
+
+def amounts_in_ascii(text: str) -> Iterator[tuple[int, int, int]]:
+    """:func:`find_amounts` for text that is already lower-case ASCII."""
     pending: tuple[int, int, int] | None = None
     for match in _matches(text):
         value = _match_value(match)

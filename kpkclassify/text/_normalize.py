@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from ._money import find_amounts, magnitude_token
+from ._money import amounts_in_ascii, ascii_lower, find_amounts, magnitude_token
 
 #: Placeholder tokens. They start and end with ``_`` so they never collide with a word.
 URL, EMAIL, USER, PHONE, MONEY = "_url_", "_email_", "_user_", "_phone_", "_money_"
@@ -45,26 +45,15 @@ _PHONE_RE = re.compile(r"(?<![\w+])(?:\+62|62|0)\s?8\d{1,3}(?:[\s-]?\d{2,4}){2,3
 _HASHTAG_RE = re.compile(r"#(\w+)")
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _EMOJI_CHARS = frozenset(_EMOJI_TO_GROUP)
-# Money needs a digit or one of these words; most texts have neither and skip the big pattern.
-_DIGIT_RE = re.compile(r"\d")
-_CURRENCY_RE = re.compile(r"(?<![a-z0-9_])(?:rp|idr)")
-MONEY_WORDS = frozenset(
-    "ribu rebu juta jeti miliar milyar triliun gocap cepek gopek seceng goceng ceban noban goban jigo "
-    "lembar selembar seratus sepuluh seribu sejuta semiliar semilyar".split()
-)
 TOKEN_RE = re.compile(r"_[a-z0-9]+(?:_[a-z0-9]+)*_|[a-z0-9]+(?:-[a-z0-9]+)*")
 # ASCII text is tokenised with bytes.translate + split (two C passes, several times faster
 # than the regex); only the rare pieces holding "-" or "_" go through TOKEN_RE.
 _TOKEN_BYTES = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789-_" else 32 for c in range(256))
-_MULTIPLIER_AFTER_DIGIT = re.compile(
-    r"\d\s*(?:k|rb|rbu|rebu|ribu|ewu|jt|jeti|juta|yuta|m|t|miliar|milyar|mlyr|triliun|trilyun|ribuan|jutaan)(?![a-z])"
-)
 _DROPPED = frozenset({"So", "Sk", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _ACCENTED_RE = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
 _COMBINING_RE = re.compile("[\u0300-\u036f]")
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _NON_ASCII_CHAR_RE = re.compile(r"[^\x00-\x7f]")
-_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
 
 
 def _clean_unicode(text: str) -> str:
@@ -120,17 +109,6 @@ def _looks_like_url(text: str) -> bool:
     return "http" in lowered or "www." in lowered or _TLD_RE.search(lowered) is not None
 
 
-def _may_hold_money(text: str, tokens: list[str]) -> bool:
-    """Cheap checks that every written amount passes; most texts fail them all."""
-    if not MONEY_WORDS.isdisjoint(tokens):
-        return True
-    if not _DIGIT_RE.search(text):
-        return False
-    if ("rp" in text or "idr" in text) and _CURRENCY_RE.search(text) is not None:
-        return True
-    return _MULTIPLIER_AFTER_DIGIT.search(text) is not None
-
-
 def fast_tokens(text: str) -> list[str]:
     """Raw tokens of lower-cased text: the same result as ``TOKEN_RE.findall(text)``."""
     # Every non-ASCII character becomes "?" and then a space, exactly as TOKEN_RE skips it.
@@ -168,6 +146,22 @@ def _prepare(text: str, placeholders: bool, hashtags: bool, emoji: bool,
     return text
 
 
+def _prepare_quick(text: str, placeholders: bool, hashtags: bool, emoji: bool,
+                   segment: Callable[[str], list[str]] | None) -> str:
+    """:func:`_prepare` up to case: the caller lower-cases (with :func:`ascii_lower`).
+
+    The common case takes a shortcut: ASCII text without e-mails, mentions or hashtags needs
+    only the URL and phone patterns, and those ignore case."""
+    if text.isascii() and "@" not in text and "#" not in text:
+        if placeholders:
+            if "." in text and _looks_like_url(text):
+                text = _URL_RE.sub(f" {URL} ", text)
+            if "8" in text and ("08" in text or "62" in text):
+                text = _PHONE_RE.sub(f" {PHONE} ", text)
+        return text
+    return _prepare(text, placeholders, hashtags, emoji, segment)
+
+
 def normalized_tokens(
     text: str,
     *,
@@ -178,58 +172,61 @@ def normalized_tokens(
     segment: Callable[[str], list[str]] | None = None,
 ) -> list[str]:
     """The raw tokens of ``normalize(text)``, computed with as few passes as possible."""
-    if text.isascii() and "@" not in text and "#" not in text:
-        # The common case. For ASCII text without e-mails, mentions or hashtags, lower-casing
-        # first changes nothing the URL and phone patterns see (they ignore case).
-        text = text.lower()
-        if placeholders:
-            if "." in text and _looks_like_url(text):
-                text = _URL_RE.sub(f" {URL} ", text)
-            if "8" in text and ("08" in text or "62" in text):
-                text = _PHONE_RE.sub(f" {PHONE} ", text)
-    else:
-        text = _prepare(text, placeholders, hashtags, emoji, segment)
-        if not text.isascii():
-            text = _NON_ASCII_RUN_RE.sub(_ascii_stand_in, text)
-    tokens = fast_tokens(text)
-    if money and _may_hold_money(text, tokens):
-        return _tokens_with_money(text) or tokens
-    return tokens
-
-
-def _ascii_stand_in(run: re.Match[str]) -> str:
-    """What a run of non-ASCII characters becomes once normalised: the money pattern and the
-    tokenizer see only whether a character is a word character, a space or neither, so a
-    space stays a space and any other non-word character becomes NUL (dropped by the
-    tokenizer, like the original). Word characters (other scripts) are kept as they are:
-    the text then takes the slower, fully Unicode-aware path."""
-    chars = run.group()
-    if chars.isspace():
-        return " "
-    out = []
-    for ch in chars:
-        if ch.isalnum() or ch == "_":
-            return chars
-        out.append(" " if ch.isspace() else "\x00")
-    return "".join(out)
-
-
-def _tokens_with_money(text: str) -> list[str] | None:
-    """``fast_tokens(_replace_money(text))``, tokenising only the pieces between amounts;
-    ``None`` when the text holds no amount."""
-    out: list[str] = []
+    text = ascii_lower(_prepare_quick(text, placeholders, hashtags, emoji, segment))
+    if not money:
+        return fast_tokens(text)
+    tokens: list[str] = []
     last = 0
-    for start, end, amount in find_amounts(text):
-        out += fast_tokens(text[last:start])
-        out += (MONEY, magnitude_token(amount))
+    for start, end, amount in amounts_in_ascii(text):  # tokenise the pieces between amounts
+        tokens += fast_tokens(text[last:start])
+        tokens += (MONEY, magnitude_token(amount))
         last = end
-    if not last:
-        return None
-    out += fast_tokens(text[last:])
-    return out
+    return tokens + fast_tokens(text[last:]) if last else fast_tokens(text)
 
 
-def normalize(    text: str,
+#: Separates texts in a batch block; the piece tokenizer turns it into the piece "|".
+BLOCK_SEPARATOR = " \x01 "
+_PIECE_BYTES = bytes(
+    c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789-_" else ord("|") if c == 1 else 32 for c in range(256)
+)
+
+
+def normalized_pieces(
+    texts: list[str],
+    *,
+    placeholders: bool = True,
+    hashtags: bool = True,
+    money: bool = True,
+    emoji: bool = True,
+    segment: Callable[[str], list[str]] | None = None,
+) -> list[str]:
+    """The raw tokens of many texts at once, with a ``"|"`` piece after each text but the last.
+
+    The texts are normalised as one block: a string operation costs one call for the whole
+    batch instead of one per text, and the money pattern scans the block once. The
+    ``BLOCK_SEPARATOR`` between texts stops every pattern, so each text gets exactly the
+    tokens :func:`normalized_tokens` gives it, except that a piece holding ``-`` or ``_``
+    is left whole (:class:`TermProcessor` splits such a piece as ``TOKEN_RE`` would).
+    """
+    prepared = [_prepare_quick(t, placeholders, hashtags, emoji, segment) for t in texts]
+    block = BLOCK_SEPARATOR.join(prepared)
+    if block.count("\x01") != len(texts) - 1:
+        # A text holds \x01 itself: make it \x00, which every pattern and the tokenizer treat alike.
+        block = BLOCK_SEPARATOR.join(t.replace("\x01", "\x00") for t in prepared)
+    block = ascii_lower(block)
+    if money:
+        pieces, last = [], 0
+        for start, end, amount in amounts_in_ascii(block):
+            pieces += (block[last:start], f" {MONEY} {magnitude_token(amount)} ")
+            last = end
+        if last:
+            pieces.append(block[last:])
+            block = "".join(pieces)
+    return block.encode("ascii").translate(_PIECE_BYTES).decode("ascii").split()
+
+
+def normalize(
+    text: str,
     *,
     placeholders: bool = True,
     hashtags: bool = True,
@@ -257,7 +254,7 @@ def normalize(    text: str,
         Splits a lower-case hashtag into known words; see :func:`kpkclassify.text.segment`.
     """
     text = _prepare(text, placeholders, hashtags, emoji, segment)
-    if money and _may_hold_money(text, fast_tokens(text)):
+    if money:
         text = _replace_money(text)
     if not text.isascii():  # other pictographs and symbols (the tokenizer skips them too)
         text = "".join(" " if unicodedata.category(ch) in _DROPPED else ch for ch in text)

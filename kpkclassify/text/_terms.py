@@ -75,6 +75,9 @@ class TermProcessor:
     def _compute(self, token: str) -> tuple[str, ...]:
         if token in PLACEHOLDERS or token == NUMBER:
             return (token,)
+        if ("-" in token or "_" in token) and TOKEN_RE.fullmatch(token) is None:
+            # a piece of a batch block that TOKEN_RE would split (see normalized_pieces)
+            return tuple(term for part in TOKEN_RE.findall(token) for term in self.terms(part))
         lex, settings = self.lexicon, self.settings
         if settings.slang and token in lex.slang:
             return self._finish(lex.slang[token])

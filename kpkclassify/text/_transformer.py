@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._lexicon import Lexicon, build_lexicon
-from ._normalize import normalized_tokens
+from ._normalize import normalized_pieces, normalized_tokens
 from ._preprocess import _segment_for
 from ._terms import Settings, TermProcessor, get_processor
 
@@ -117,6 +117,12 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
         tokens_of = functools.partial(normalized_tokens, placeholders=self.placeholders, hashtags=self.hashtags,
                                       money=self.money, emoji=self.emoji, segment=_segment_for(lexicon))
         return tokens_of, processor
+
+    def pieces_function(self) -> Callable[[list[str]], list[str]]:
+        """``texts -> raw pieces of all of them``, ``"|"`` between texts: the batch form of the
+        first half of :meth:`pipeline` (see :func:`~kpkclassify.text._normalize.normalized_pieces`)."""
+        return functools.partial(normalized_pieces, placeholders=self.placeholders, hashtags=self.hashtags,
+                                 money=self.money, emoji=self.emoji, segment=_segment_for(self._lexicon()))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
