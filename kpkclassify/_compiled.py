@@ -168,8 +168,9 @@ class CompiledFeatures:
         if tables.full:
             tables = self._tables = _Tables(self.processor, self.vectorizer)
         n = len(texts)
-        ids_of = tables.token_ids
-        token_ids = np.asarray([ids_of[piece] for piece in self.pieces_of(texts)], dtype=np.int64)
+        pieces = self.pieces_of(texts)
+        # map() with the dict's own lookup is the fastest way through Python for this loop
+        token_ids = np.fromiter(map(tables.token_ids.__getitem__, pieces), dtype=np.int64, count=len(pieces))
         token_doc = np.cumsum(token_ids == SEPARATOR)  # a separator has no terms: it vanishes below
         start = tables.token_start.data[token_ids]
         count = tables.token_start.data[token_ids + 1] - start

@@ -408,7 +408,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             for column in vectorizer.term_columns(term):
                 owners[column].append(term)
         for a, b in zip(sequence, sequence[1:]):
-            column = vectorizer._ngram_lookup.get((a, b))
+            column = vectorizer.bigram_column(a, b)
             if column is not None:
                 owners[column] += [a, b]
         if labels is None:

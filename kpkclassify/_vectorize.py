@@ -88,21 +88,40 @@ class TermVectorizer:
         return self
 
     def _build_lookup(self) -> None:
-        # unigrams by string, longer n-grams by tuple of terms (see transform)
+        # unigrams by string; bigrams as pairs of unigram ids in a hash table (see transform)
         self.word_index_ = {w: i for i, w in enumerate(self.words_) if " " not in w}
-        self._ngram_lookup = {tuple(w.split(" ")): i for i, w in enumerate(self.words_) if " " in w}
+        self._ngram_lookup_cache: dict[tuple[str, ...], int] | None = None
         n_words = len(self.words_)
+        index = self.word_index_
         keys, columns = [], []
-        for (*parts,), column in self._ngram_lookup.items():
-            if len(parts) == 2 and parts[0] in self.word_index_ and parts[1] in self.word_index_:
-                keys.append(self.word_index_[parts[0]] * n_words + self.word_index_[parts[1]])
-                columns.append(column)
+        for column, word in enumerate(self.words_):
+            if " " in word:
+                parts = word.split(" ")
+                if len(parts) == 2 and parts[0] in index and parts[1] in index:
+                    keys.append(index[parts[0]] * n_words + index[parts[1]])
+                    columns.append(column)
         self._bigrams = BigramTable(np.asarray(keys, dtype=np.int64), np.asarray(columns, dtype=np.int64))
         self._bucket_column = np.full(self.n_buckets, -1, dtype=np.int32)
         self._bucket_column[self.buckets_] = len(self.words_) + np.arange(len(self.buckets_))
         self._idf = np.concatenate([self.word_idf_, self.char_idf_])
         self._memo = {}
         self._ids = _TermIds()
+
+    @property
+    def _ngram_lookup(self) -> dict[tuple[str, ...], int]:
+        """n-gram tuples of two or more terms -> columns, built on first use (the general
+        transform and explanations need it; the common uni+bigram transform does not)."""
+        if self._ngram_lookup_cache is None:
+            self._ngram_lookup_cache = {tuple(w.split(" ")): i for i, w in enumerate(self.words_) if " " in w}
+        return self._ngram_lookup_cache
+
+    def bigram_column(self, first: str, second: str) -> int | None:
+        """The column of the bigram ``first second``, if it is in the vocabulary."""
+        a, b = self.word_index_.get(first), self.word_index_.get(second)
+        if a is None or b is None or tuple(self.ngram_range) != (1, 2):
+            return self._ngram_lookup.get((first, second))
+        found = int(self._bigrams.lookup(np.asarray([a * self.n_words + b], dtype=np.int64))[0])
+        return found if found >= 0 else None
 
     @property
     def n_words(self) -> int:
@@ -301,11 +320,11 @@ class BigramTable:
     _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 
     def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
-        bits = max(4, int(np.ceil(np.log2(max(1, 4 * len(keys))))))  # load factor <= 1/4
+        bits = max(4, int(np.ceil(np.log2(max(1, 2 * len(keys))))))  # load factor <= 1/2
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
         self._keys = np.full(1 << bits, -1, dtype=np.int64)
-        self._values = np.full(1 << bits, -1, dtype=np.int64)
+        self._values = np.full(1 << bits, -1, dtype=np.int32)
         self.size = len(keys)
         home = self._home(keys)
         pending = np.arange(len(keys))
@@ -339,7 +358,7 @@ class BigramTable:
             slots = (home[active] + probe) & self._mask
             stored = self._keys[slots]
             hit = stored == keys[active]
-            out[active[hit]] = self._values[slots[hit]]
+            out[active[hit]] = self._values[slots[hit]]  # int32 -> int64
             active = active[~hit & (stored != -1)]  # an empty slot ends a key's search
             if not active.size:
                 break
