@@ -173,15 +173,7 @@ def normalized_tokens(
 ) -> list[str]:
     """The raw tokens of ``normalize(text)``, computed with as few passes as possible."""
     text = ascii_lower(_prepare_quick(text, placeholders, hashtags, emoji, segment))
-    if not money:
-        return fast_tokens(text)
-    tokens: list[str] = []
-    last = 0
-    for start, end, amount in amounts_in_ascii(text):  # tokenise the pieces between amounts
-        tokens += fast_tokens(text[last:start])
-        tokens += (MONEY, magnitude_token(amount))
-        last = end
-    return tokens + fast_tokens(text[last:]) if last else fast_tokens(text)
+    return (money and amount_tokens(text)) or fast_tokens(text)
 
 
 #: Separates texts in a batch block; the piece tokenizer turns it into the piece "|".
@@ -208,12 +200,7 @@ def normalized_pieces(
     tokens :func:`normalized_tokens` gives it, except that a piece holding ``-`` or ``_``
     is left whole (:class:`TermProcessor` splits such a piece as ``TOKEN_RE`` would).
     """
-    prepared = [_prepare_quick(t, placeholders, hashtags, emoji, segment) for t in texts]
-    block = BLOCK_SEPARATOR.join(prepared)
-    if block.count("\x01") != len(texts) - 1:
-        # A text holds \x01 itself: make it \x00, which every pattern and the tokenizer treat alike.
-        block = BLOCK_SEPARATOR.join(t.replace("\x01", "\x00") for t in prepared)
-    block = ascii_lower(block)
+    block = normalized_block(texts, placeholders=placeholders, hashtags=hashtags, emoji=emoji, segment=segment)
     if money:
         pieces, last = [], 0
         for start, end, amount in amounts_in_ascii(block):
@@ -222,7 +209,42 @@ def normalized_pieces(
         if last:
             pieces.append(block[last:])
             block = "".join(pieces)
+    return block_pieces(block)
+
+
+def normalized_block(
+    texts: list[str],
+    *,
+    placeholders: bool = True,
+    hashtags: bool = True,
+    emoji: bool = True,
+    segment: Callable[[str], list[str]] | None = None,
+) -> str:
+    """Every text normalised but for money, lower-case ASCII, joined by ``BLOCK_SEPARATOR``."""
+    prepared = [_prepare_quick(t, placeholders, hashtags, emoji, segment) for t in texts]
+    block = BLOCK_SEPARATOR.join(prepared)
+    if block.count("\x01") != len(texts) - 1:
+        # A text holds \x01 itself: make it \x00, which every pattern and the tokenizer treat alike.
+        block = BLOCK_SEPARATOR.join(t.replace("\x01", "\x00") for t in prepared)
+    return ascii_lower(block)
+
+
+def block_pieces(block: str) -> list[str]:
+    """The pieces of a block from :func:`normalized_block`: runs of ``[a-z0-9_-]``, and ``"|"``
+    for each separator."""
     return block.encode("ascii").translate(_PIECE_BYTES).decode("ascii").split()
+
+
+def amount_tokens(text: str) -> list[str] | None:
+    """The tokens of lower-case ASCII ``text`` with its amounts replaced by money tokens, or
+    ``None`` when it holds no amount."""
+    tokens: list[str] = []
+    last = 0
+    for start, end, amount in amounts_in_ascii(text):  # tokenise the pieces between amounts
+        tokens += fast_tokens(text[last:start])
+        tokens += (MONEY, magnitude_token(amount))
+        last = end
+    return tokens + fast_tokens(text[last:]) if last else None
 
 
 def normalize(
