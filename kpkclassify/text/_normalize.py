@@ -52,23 +52,37 @@ _TOKEN_BYTES = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789-_" els
 _DROPPED = frozenset({"So", "Sk", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _ACCENTED_RE = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
 _COMBINING_RE = re.compile("[\u0300-\u036f]")
-_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+_INVISIBLE_RE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "]")
 _NON_ASCII_CHAR_RE = re.compile(r"[^\x00-\x7f]")
 
 
 def _clean_unicode(text: str) -> str:
+    """NFKC, accents folded, lone surrogates and zero-width characters dropped."""
+    return _clean_unicode_chars(text)[0]
+
+
+def _clean_unicode_chars(text: str) -> tuple[str, frozenset[str]]:
+    """:func:`_clean_unicode`, and the distinct non-ASCII characters of the text before it
+    (a superset of those after: enough to tell which rare steps can be skipped)."""
     # The tokenizer keeps only ASCII letters and digits, so ASCII text needs nothing here and
     # control characters anywhere are harmless: they simply never become tokens.
     if text.isascii():
-        return text
-    # Lone surrogates (from badly decoded files) cannot be normalised or encoded: drop them.
-    text = text.encode("utf-8", "ignore").decode("utf-8")
-    text = unicodedata.normalize("NFKC", text)
-    if _ACCENTED_RE.search(text):  # pelayánan -> pelayanan: fold accents instead of splitting words
+        return text, frozenset()
+    chars = frozenset(_NON_ASCII_CHAR_RE.findall(text))  # one scan; the checks below look at this set
+    if any("\ud800" <= ch <= "\udfff" for ch in chars):
+        # Lone surrogates (from badly decoded files) cannot be normalised or encoded: drop them.
+        text = text.encode("utf-8", "ignore").decode("utf-8")
+    normalized = unicodedata.normalize("NFKC", text)
+    if normalized != text:
+        text = normalized
+        chars = frozenset(_NON_ASCII_CHAR_RE.findall(text))
+    if any("\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff" for ch in chars):
+        # pelayánan -> pelayanan: fold accents instead of splitting words
         text = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
-    if _INVISIBLE_RE.search(text):  # zero-width characters inside a word must not split it
+    if not _INVISIBLE.isdisjoint(chars):  # zero-width characters inside a word must not split it
         text = _INVISIBLE_RE.sub("", text)
-    return text
+    return text, chars
 
 
 def split_hashtag(tag: str, segment: Callable[[str], list[str]] | None = None) -> str:
@@ -82,11 +96,13 @@ def split_hashtag(tag: str, segment: Callable[[str], list[str]] | None = None) -
     return " ".join(words)
 
 
-def _replace_emoji(text: str) -> str:
+def _replace_emoji(text: str, chars: frozenset[str] | None = None) -> str:
     # Other pictographs need no removal: the tokenizer keeps only ASCII letters and digits.
     # A set intersection finds the few emoji present far faster than a regex over astral chars.
-    for ch in _EMOJI_CHARS.intersection(_NON_ASCII_CHAR_RE.findall(text)):
-        text = text.replace(ch, f" {EMOJI_TOKENS[_EMOJI_TO_GROUP[ch]]} ")
+    present = _EMOJI_CHARS.intersection(_NON_ASCII_CHAR_RE.findall(text) if chars is None else chars)
+    for ch in present:
+        if ch in text:
+            text = text.replace(ch, f" {EMOJI_TOKENS[_EMOJI_TO_GROUP[ch]]} ")
     return text
 
 
@@ -127,7 +143,12 @@ def fast_tokens(text: str) -> list[str]:
 def _prepare(text: str, placeholders: bool, hashtags: bool, emoji: bool,
              segment: Callable[[str], list[str]] | None) -> str:
     """Unicode, placeholders, hashtags, lower case and emoji: everything but money."""
-    text = _clean_unicode(text)
+    text, chars = _clean_unicode_chars(text)
+    split_tags = hashtags and "#" in text
+    if not split_tags:
+        # Nothing but hashtags depends on case (the placeholder patterns ignore it, and after
+        # _clean_unicode lower-casing keeps every length), so lower-case once, first.
+        text = text.lower()
     if placeholders:
         # Each pattern runs only when its tell-tale character is there: most texts skip most.
         if "@" in text:
@@ -138,11 +159,10 @@ def _prepare(text: str, placeholders: bool, hashtags: bool, emoji: bool,
             text = _MENTION_RE.sub(f" {USER} ", text)
         if "8" in text and ("08" in text or "62" in text):
             text = _PHONE_RE.sub(f" {PHONE} ", text)
-    if hashtags and "#" in text:
-        text = _HASHTAG_RE.sub(lambda m: " " + split_hashtag(m.group(1), segment) + " ", text)
-    text = text.lower()
-    if emoji and not text.isascii():
-        text = _replace_emoji(text)
+    if split_tags:
+        text = _HASHTAG_RE.sub(lambda m: " " + split_hashtag(m.group(1), segment) + " ", text).lower()
+    if emoji and chars:
+        text = _replace_emoji(text, chars)
     return text
 
 
