@@ -466,6 +466,13 @@ def _run_forked(chunks: Iterator[_Chunk], model_obj: Any, n_jobs: int, fmt: _For
     from concurrent.futures import ProcessPoolExecutor
 
     global _FORKED_MODEL
+    # The first chunk is classified here, before forking: the memos and tables it fills
+    # (every common word's terms and columns) are then inherited by every worker instead of
+    # being rebuilt in each.
+    first = next(chunks, None)
+    if first is None:
+        return
+    yield first, _process_chunk(model_obj, first, fmt)
     _FORKED_MODEL = model_obj
     window: deque = deque()
     # The cyclic garbage collector writes into every object it scans, which would copy
