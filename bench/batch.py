@@ -234,7 +234,8 @@ def main() -> None:
     print(f"\npeak memory of the process tree (RSS sum / PSS sum): {rss_small:,.0f} / {pss_small:,.0f} MB at "
           f"{args.small:,} rows, {rss_big:,.0f} / {pss_big:,.0f} MB at {args.rows:,} rows (PSS ratio "
           f"{pss_big / pss_small:.2f}; targets: < 1.2 and < 400 MB); naive pipeline {naive_rss:,.0f} / "
-          f"{naive_pss:,.0f} MB at {args.naive_rows:,} rows")
+          f"{naive_pss:,.0f} MB at {args.naive_rows:,} rows (kpkclassify at {args.small:,} rows / naive at "
+          f"{args.naive_rows:,}: RSS {rss_small / naive_rss:.2f}x, PSS {pss_small / naive_pss:.2f}x)")
 
 
 if __name__ == "__main__":
