@@ -118,10 +118,11 @@ def suggest_file(
     """
     import csv
 
-    from ._io import InputError, TableReader, atomic_output, refuse_overwrite, resolve_text_columns
+    from ._io import InputError, TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
     from ._persist import load
 
     refuse_overwrite(input, output)
+    check_output_name(output)
     model = load(model) if model is None or isinstance(model, str) else model
     with TableReader(input, encoding=encoding) as reader:
         if reader.kind == "jsonl":

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ._io import InputError, TableReader, atomic_output, refuse_overwrite, resolve_text_columns
+from ._io import InputError, TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
 from ._labels import LABELS, OTHER
 
 PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "status")
@@ -219,6 +219,7 @@ def _chunks(reader: TableReader, text_columns: list[str] | None, chunk_size: int
         keys = text_columns or ["text"]
         keep_records = False
     else:
+        keep_records = keep_records and reader.keeps_records
         source = reader.rows_with_text() if keep_records else reader.rows()
         indices = resolve_text_columns(reader.columns, text_columns, reader.path)
         width = len(reader.columns)
@@ -371,6 +372,7 @@ def classify_file(
 
     input, output = str(input), str(output)
     refuse_overwrite(input, output)
+    check_output_name(output)
     started = time.perf_counter()
     model_ref: Any = model
     if model is None or isinstance(model, (str, os.PathLike)):
@@ -514,6 +516,7 @@ def preprocess_file(
 
     input, output = str(input), str(output)
     refuse_overwrite(input, output)
+    check_output_name(output)
     rows = 0
     summary = BatchSummary(output=output)
     with TableReader(input, fmt=fmt, delimiter=delimiter, encoding=encoding) as reader:

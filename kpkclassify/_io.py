@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
 import json
 import os
@@ -74,11 +75,33 @@ def sniff_delimiter(sample: str) -> str:
 
 def guess_format(path: str, fmt: str | None) -> str:
     if fmt:
-        if fmt not in ("csv", "tsv", "jsonl"):
-            raise InputError(f"unknown format {fmt!r}; use csv, tsv or jsonl")
+        if fmt not in ("csv", "tsv", "jsonl", "xlsx"):
+            raise InputError(f"unknown format {fmt!r}; use csv, tsv, jsonl or xlsx")
         return fmt
     suffix = Path(path).suffix.lower()
-    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".tsv": "tsv"}.get(suffix, "csv")
+    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".tsv": "tsv", ".xlsx": "xlsx"}.get(suffix, "csv")
+
+
+def check_output_name(output: str) -> None:
+    """Refuse an output we would not write in the format its name promises."""
+    if Path(output).suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+        raise InputError(f"{output}: kpkclassify writes CSV, not Excel; name the output .csv "
+                         "(Excel opens it; the file is UTF-8 with a byte-order mark when the input is .xlsx)")
+
+
+def _cell_text(value: object) -> str:
+    """An Excel cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):  # Excel keeps dates as datetimes at midnight
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
 
 
 def open_binary(path: str) -> IO[bytes]:
@@ -111,6 +134,9 @@ class TableReader:
                  encoding: str | None = None) -> None:
         self.path = path
         self.kind = guess_format(path, fmt)
+        if self.kind == "xlsx":
+            self._open_xlsx(path)
+            return
         raw = open_binary(path)
         self._raw = raw
         buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
@@ -140,10 +166,46 @@ class TableReader:
         self.columns = header
         self._tap.taken.clear()
 
+    def _open_xlsx(self, path: str) -> None:
+        """The first sheet of an Excel workbook, read row by row (openpyxl's read-only mode)."""
+        try:
+            import openpyxl
+        except ImportError:
+            raise InputError(f"{path}: reading .xlsx needs openpyxl: pip install 'kpkclassify[xlsx]', "
+                             "or save the sheet as CSV") from None
+        if path == "-":
+            raise InputError("an .xlsx file cannot come from standard input; give its path")
+        open_binary(path).close()  # the same one-line errors for a missing or unreadable file
+        try:
+            self._workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
+            raise InputError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+        self.encoding, self.delimiter = "utf-8-sig", ","  # what the CSV output will use
+        self._sheet_rows = self._workbook.worksheets[0].iter_rows(values_only=True)
+        header = next(self._sheet_rows, None)
+        if header is None:
+            raise InputError(f"{path}: the first sheet is empty; it needs a header row")
+        self.columns = [_cell_text(v) for v in header]
+        while self.columns and not self.columns[-1]:  # Excel's trailing empty header cells
+            self.columns.pop()
+
+    @property
+    def keeps_records(self) -> bool:
+        """Whether :meth:`rows_with_text` can give each row as written (CSV and TSV)."""
+        return self.kind in ("csv", "tsv")
+
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """Yield ``(line_number, cells)``; line numbers count physical lines."""
+        """Yield ``(line_number, cells)``; line numbers count physical lines (sheet rows for .xlsx)."""
         if self.kind == "jsonl":
             raise TypeError("JSON Lines input has records, not rows: use records()")
+        if self.kind == "xlsx":
+            width = len(self.columns)
+            for number, values in enumerate(self._sheet_rows, start=2):
+                cells = [_cell_text(v) for v in values]
+                while len(cells) > width and not cells[-1]:  # empty cells past the header's width
+                    cells.pop()
+                yield number, cells
+            return
         self._tap.keep = False
         yield from self._rows()
 
@@ -192,7 +254,9 @@ class TableReader:
             yield number, record
 
     def close(self) -> None:
-        if self._raw is not sys.stdin.buffer:
+        if self.kind == "xlsx":
+            self._workbook.close()
+        elif self._raw is not sys.stdin.buffer:
             self._text.close()
 
     def __enter__(self) -> TableReader:

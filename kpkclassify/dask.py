@@ -131,6 +131,12 @@ def classify_files(
         The number of rows written.
     """
     _require_dask()
+    from ._io import InputError
+
+    for pattern in [inputs] if isinstance(inputs, str) else inputs:
+        if str(pattern).lower().endswith((".xlsx", ".jsonl", ".ndjson")):
+            raise InputError(f"{pattern}: the Dask engine reads CSV files only; convert it to CSV or "
+                             "classify it without --engine dask")
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 

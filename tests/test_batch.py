@@ -166,3 +166,44 @@ def test_killed_process_leaves_no_output_and_untouched_input(model_path, tmp_pat
     proc.wait()
     assert not dest.exists()
     assert src.read_bytes() == before
+
+
+def _workbook(path, rows):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_xlsx_input_gives_csv_output(fitted, tmp_path):
+    import datetime
+
+    src = _workbook(tmp_path / "ekspor.xlsx", [
+        ["no", "tanggal", "isi", None],
+        [1, datetime.date(2026, 11, 2), "petugas minta uang 100rb biar ktp cepat jadi"],
+        [2, datetime.datetime(2026, 11, 3, 9, 30), None],
+        [3.0, None, "antre dari pagi belum dipanggil, sudah tiga bulan"],
+    ])
+    summary = classify_file(src, tmp_path / "out.csv", model=fitted)
+    raw = (tmp_path / "out.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, so Excel shows the text right
+    out = read_csv(tmp_path / "out.csv", encoding="utf-8-sig")
+    assert out[0] == ["no", "tanggal", "isi", *NEW]
+    assert out[1][:2] == ["1", "2026-11-02"] and out[2][:2] == ["2", "2026-11-03 09:30:00"]
+    assert out[2][-1] == "empty_text" and out[3][0] == "3" and out[3][-1] == "ok"
+    assert summary.rows == 3
+
+
+def test_xlsx_output_and_broken_workbooks_are_refused(fitted, tmp_path):
+    src = write_csv(tmp_path / "in.csv", ["text"], [["ktp belum jadi"]])
+    with pytest.raises(InputError, match="writes CSV, not Excel"):
+        classify_file(src, tmp_path / "out.xlsx", model=fitted)
+    bad = tmp_path / "rusak.xlsx"
+    bad.write_bytes(b"not a zip")
+    pytest.importorskip("openpyxl")
+    with pytest.raises(InputError, match="not a readable .xlsx workbook"):
+        classify_file(bad, tmp_path / "out.csv", model=fitted)
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "out.xlsx").exists()

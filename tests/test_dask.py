@@ -68,3 +68,11 @@ def test_cli_engine_dask(tmp_path, model_path):
                                       "--engine", "dask", "--jobs", "2", "--blocksize", "none", "-m", str(model_path)])
     assert result.exit_code == 0, result.output
     assert len(read_csv(next((tmp_path / "o").glob("p-*.csv")))) == len(TEXTS) + 1
+
+
+def test_dask_engine_refuses_files_it_cannot_split(tmp_path):
+    from kpkclassify import InputError
+    from kpkclassify.dask import classify_files
+
+    with pytest.raises(InputError, match="reads CSV files only"):
+        classify_files(str(tmp_path / "ekspor.xlsx"), str(tmp_path / "out" / "part-*.csv"))

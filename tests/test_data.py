@@ -37,3 +37,16 @@ def test_too_few_examples_state_the_minimum(tmp_path):
     path = write_csv(tmp_path / "d.csv", ["text", "labels"], [[f"t {i}", "illegal_fee"] for i in range(3)])
     with pytest.raises(DataError, match="at least 10 rows"):
         check_trainable(read_labelled(path))
+
+
+def test_labelled_rows_from_an_excel_workbook(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    from kpkclassify import read_labelled
+
+    book = openpyxl.Workbook()
+    book.active.append(["text", "labels"])
+    book.active.append(["ktp belum jadi tiga bulan", "slow_service"])
+    book.active.append(["petugas minta 100rb", "illegal_fee"])
+    book.save(tmp_path / "label.xlsx")
+    data = read_labelled(tmp_path / "label.xlsx")
+    assert data.texts == ["ktp belum jadi tiga bulan", "petugas minta 100rb"]

@@ -1,4 +1,4 @@
-"""``kpkclassify classify``: classify a CSV/TSV/JSONL file."""
+"""``kpkclassify classify``: classify a CSV/TSV/JSONL/XLSX file."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from ._app import app, fail, handles_errors, load_model
 @app.command()
 @handles_errors
 def classify(
-    input: str = typer.Argument(..., help="CSV/TSV/JSONL file to classify, or - for standard input."),
+    input: str = typer.Argument(..., help="CSV/TSV/JSONL file (or .xlsx, written back as CSV) to classify, or - for standard input."),
     output: str = typer.Option(..., "--output", "-o", help="Where to write the result (- for standard output)."),
     text_column: Optional[list[str]] = typer.Option(
         None, "--text-column", "-t", help="Column holding the text; repeat to join several. Guessed when absent."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model file (.skops); the bundled model by default."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="csv, tsv or jsonl (guessed from the file name)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="csv, tsv, jsonl or xlsx (guessed from the file name)."),
     delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Force the CSV delimiter (sniffed by default)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Force the input encoding (UTF-8 by default)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores for large files)."),
