@@ -4,6 +4,9 @@ Each cue is a feature the linear model weighs like any word: who speaks (first p
 next to a request or payment), money next to a request, negation scope, durations, a
 campaign's imperative and hashtag style, questions and length. They are computed from
 the terms (after stemming) and the raw text, in one pass.
+
+``kpkclassify._compiled`` computes the same cues for whole batches in NumPy; a change here
+must be made there too (``tests/test_compiled.py`` compares the two on generated texts).
 """
 
 from __future__ import annotations
