@@ -44,6 +44,10 @@ class Prediction:
     scores: dict[str, float] = field(default_factory=dict)
 
 
+#: Texts per batch when predicting (see Classifier._per_batch).
+BATCH = 2048
+
+
 def _as_texts(X: Iterable[str] | str) -> list[str]:
     if isinstance(X, str):
         raise TypeError("expected a list of texts, got a single string; wrap it in a list: [text]")
@@ -301,9 +305,15 @@ class Classifier(ClassifierMixin, BaseEstimator):
         return out
 
     # -- predicting -----------------------------------------------------------------
-    def _matrix(self, X: Iterable[str]):
+    def _per_batch(self, X: Iterable[str], score) -> np.ndarray:
+        """``score(feature matrix)`` for the texts in batches of ``BATCH`` and stacked: memory
+        stays bounded for any number of texts, and batches of this size keep the feature
+        pipeline's arrays in the processor's caches (faster than one huge batch)."""
         check_is_fitted(self, "estimators_")
-        return self.features_.transform(_as_texts(X))
+        texts = _as_texts(X)
+        if len(texts) <= BATCH:
+            return score(self.features_.transform(texts))
+        return np.vstack([score(self.features_.transform(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)])
 
     def predict_proba_matrix(self, matrix) -> np.ndarray:
         """Probabilities from an already computed feature matrix (calibrated when fitted so)."""
@@ -311,12 +321,12 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Per-label probabilities, shape ``(n_texts, 3)``, columns in the order of ``labels_``."""
-        return self.predict_proba_matrix(self._matrix(X))
+        return self._per_batch(X, self.predict_proba_matrix)
 
     def decision_function(self, X: Iterable[str]) -> np.ndarray:
         """Per-label linear scores, shape ``(n_texts, 3)``."""
-        matrix = self._matrix(X)
-        return np.column_stack([m.decision_function(matrix) for m in self.estimators_])
+        return self._per_batch(X, lambda matrix: np.column_stack([m.decision_function(matrix)
+                                                                   for m in self.estimators_]))
 
     def predict_indicator(self, X: Iterable[str]) -> np.ndarray:
         """A 0/1 matrix of shape ``(n_texts, 3)``: which labels apply."""

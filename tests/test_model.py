@@ -110,3 +110,13 @@ def test_bundled_model_loads_and_predicts():
     model = load()
     assert model.predict(["Disuruh bayar 200rb biar SIM cepat jadi"])[0] == ("illegal_fee",)
     assert model.card_["training_data"]["rows"] > 0
+
+
+def test_predictions_in_batches_equal_one_batch(fitted, monkeypatch):
+    import kpkclassify._model as module
+
+    texts = [f"petugas minta {i}rb biar ktp cepat jadi" if i % 3 else "ayo tolak pungli" for i in range(50)]
+    whole = fitted.predict_proba(texts)
+    monkeypatch.setattr(module, "BATCH", 7)
+    np.testing.assert_allclose(fitted.predict_proba(texts), whole, rtol=1e-6)
+    assert fitted.decision_function(texts).shape == (50, 3)
