@@ -95,3 +95,15 @@ def test_threads_share_the_tables_safely(fitted, threads):
         results = list(pool.map(features.transform, batches))
     for batch, result in zip(batches, results):
         assert_same(result, reference(features, batch))
+
+
+def test_custom_preprocessor_settings(rows):
+    from kpkclassify._features import TextFeatures
+    from kpkclassify.text import IndonesianPreprocessor
+
+    texts = [t for t, _ in rows]
+    for preprocessor in (IndonesianPreprocessor(extra_slang={"pelicin": "suap"}, keep_words=["di"], stem=False),
+                         IndonesianPreprocessor(money=False, hashtags=False, placeholders=False)):
+        features = TextFeatures(preprocessor=preprocessor, min_df=1).fit(texts)
+        probe = texts + ["Bayar Rp 50.000 ke @petugas #StopPungli https://x.id 0812-3456-7890 😡"]
+        assert_same(features.transform(probe), reference(features, probe))
