@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _cues as cues
+from ._vectorize import gather_ranges
 
 MEMO_LIMIT = 500_000  # distinct tokens (or terms) kept before the tables start afresh
 SEPARATOR = 0  # the token id of the piece between two texts
@@ -137,15 +138,6 @@ class _Tables:
         return negated
 
 
-def _gather(starts: np.ndarray, counts: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``concatenate([values[s:s + c] for s, c in zip(starts, counts)])`` without a loop."""
-    total = int(counts.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    return values[offsets + np.arange(total)]
-
-
 class CompiledFeatures:
     """:class:`TextFeatures`' transform for whole batches (word uni+bigrams, cues or not)."""
 
@@ -174,7 +166,7 @@ class CompiledFeatures:
         token_doc = np.cumsum(token_ids == SEPARATOR)  # a separator has no terms: it vanishes below
         start = tables.token_start.data[token_ids]
         count = tables.token_start.data[token_ids + 1] - start
-        terms = _gather(start, count, tables.token_terms.data)
+        terms = gather_ranges(start, count, tables.token_terms.data)
         doc = np.repeat(token_doc, count)
         if self.cues:
             raw = [t if isinstance(t, str) else "" for t in X]  # as TextFeatures.to_terms passes them
@@ -256,17 +248,5 @@ class CompiledFeatures:
 
     # -- columns, bigrams, weights --------------------------------------------------------
     def _matrix(self, tables: _Tables, terms: np.ndarray, doc: np.ndarray, n: int) -> sp.csr_matrix:
-        vectorizer = self.vectorizer
-        start = tables.term_start.data[terms]
-        count = tables.term_start.data[terms + 1] - start
-        cols = _gather(start, count, tables.term_columns.data)
-        rows = np.repeat(doc, count)
-        if vectorizer._bigrams.size and len(terms) > 1:
-            word = tables.unigram.data[terms]
-            left, right = word[:-1], word[1:]
-            valid = np.flatnonzero((left >= 0) & (right >= 0) & (doc[:-1] == doc[1:]))
-            found = vectorizer._bigrams.lookup(left[valid] * vectorizer.n_words + right[valid])
-            hit = found >= 0
-            rows = np.concatenate([rows, doc[valid[hit]]])
-            cols = np.concatenate([cols, found[hit]])
-        return vectorizer._weighted(rows, cols, n)
+        return self.vectorizer.matrix_of_terms(terms, doc, tables.term_start.data, tables.term_columns.data,
+                                               tables.unigram.data, n)

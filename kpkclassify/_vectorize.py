@@ -171,21 +171,23 @@ class TermVectorizer:
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
         ids = np.asarray(flat, dtype=np.int64)
         starts, unigrams, columns = table.arrays()
-        first = starts[ids]
-        counts = starts[ids + 1] - first
-        doc_of_term = np.repeat(np.arange(n), lengths)
-        # the columns of every term occurrence, gathered in one go
-        total = int(counts.sum())
-        offsets = np.repeat(first - (np.cumsum(counts) - counts), counts)
-        cols = columns[offsets + np.arange(total)]
-        rows = np.repeat(doc_of_term, counts)
-        if self._bigrams.size and len(ids) > 1:
-            word = unigrams[ids]
+        return self.matrix_of_terms(ids, np.repeat(np.arange(n), lengths), starts, columns, unigrams, n)
+
+    def matrix_of_terms(self, terms: np.ndarray, doc: np.ndarray, starts: np.ndarray, columns: np.ndarray,
+                        unigrams: np.ndarray, n: int) -> sp.csr_matrix:
+        """The weighted CSR matrix of ``n`` texts given as term ids in text order: ``doc`` is
+        each term's text, ``columns[starts[t]:starts[t + 1]]`` the columns of term ``t`` and
+        ``unigrams[t]`` its unigram column (-1 for none). Bigrams are found here."""
+        start = starts[terms]
+        cols = gather_ranges(start, starts[terms + 1] - start, columns)
+        rows = np.repeat(doc, starts[terms + 1] - start)
+        if self._bigrams.size and len(terms) > 1:
+            word = unigrams[terms]
             left, right = word[:-1], word[1:]
-            valid = np.flatnonzero((left >= 0) & (right >= 0) & (doc_of_term[:-1] == doc_of_term[1:]))
+            valid = np.flatnonzero((left >= 0) & (right >= 0) & (doc[:-1] == doc[1:]))
             found = self._bigrams.lookup(left[valid] * self.n_words + right[valid])
             hit = found >= 0
-            rows = np.concatenate([rows, doc_of_term[valid[hit]]])
+            rows = np.concatenate([rows, doc[valid[hit]]])
             cols = np.concatenate([cols, found[hit]])
         return self._weighted(rows, cols, n)
 
@@ -258,6 +260,15 @@ class TermVectorizer:
         self.buckets_ = np.asarray(state["buckets_"], dtype=np.int64)
         self.char_idf_ = np.asarray(state["char_idf_"], dtype=np.float64)
         self._build_lookup()
+
+
+def gather_ranges(starts: np.ndarray, counts: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``concatenate([values[s:s + c] for s, c in zip(starts, counts)])`` without a loop."""
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=values.dtype)
+    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    return values[offsets + np.arange(total)]
 
 
 class _TermIds:
