@@ -458,6 +458,25 @@ def _run(chunks: Iterator[_Chunk], worker_model: Any, model_obj: Any, n_jobs: in
             tmp_dir.cleanup()
 
 
+def keep_freed_memory() -> None:
+    """Let this process keep the memory it frees for its next chunk (glibc only; else a no-op).
+
+    Each chunk allocates and frees the same few dozen arrays of about a megabyte. glibc
+    hands allocations that large straight back to the kernel, so every chunk paid for fresh
+    zeroed pages again: 1.1 million page faults and 2 s of kernel time per million rows.
+    Raising the thresholds keeps those pages in the process. Called in the worker processes
+    and by the command line, never on a library user's own process.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 64 * 2**20)  # M_MMAP_THRESHOLD: serve blocks under 64 MB from the heap
+        libc.mallopt(-1, 128 * 2**20)  # M_TRIM_THRESHOLD: keep up to 128 MB free at the heap's top
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _run_forked(chunks: Iterator[_Chunk], model_obj: Any, n_jobs: int, fmt: _Format):
     """Forked workers inherit the loaded model (shared copy-on-write): nothing is loaded or
     sent per worker, only texts travel. A window of ``2 * n_jobs`` chunks in flight keeps
@@ -482,7 +501,8 @@ def _run_forked(chunks: Iterator[_Chunk], model_obj: Any, n_jobs: int, fmt: _For
     gc.collect()
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=keep_freed_memory) as pool:
             for chunk in chunks:
                 window.append((chunk, pool.submit(_process_chunk, _FORKED, chunk, fmt)))
                 if len(window) >= 2 * n_jobs:

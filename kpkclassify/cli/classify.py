@@ -49,8 +49,9 @@ def classify(
         return
     if engine != "local":
         fail(f"unknown engine {engine!r}; use local or dask", code=2)
-    from .._batch import classify_file
+    from .._batch import classify_file, keep_freed_memory
 
+    keep_freed_memory()  # this process is ours: let it reuse the memory each chunk frees
     classifier = load_model(model)
     show_progress = not quiet and sys.stderr.isatty()
     with _progress(show_progress) as progress:
