@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import itertools
 import json
 import os
 import tempfile
@@ -192,7 +193,6 @@ def _evidence(model: Any, texts: list[str]) -> list[str]:
 # -- reading ------------------------------------------------------------------------------
 @dataclass
 class _Chunk:
-    lines: list[int]
     rows: list[Any] | None  # list[str] cells (CSV) or dict records (JSONL); None when `records` holds them
     texts: list[str]
     status: list[str]
@@ -213,55 +213,66 @@ def _chunks(reader: TableReader, text_columns: list[str] | None, chunk_size: int
     """Chunks of rows with their texts and statuses. With ``keep_records`` a CSV chunk keeps
     each row as written (``records``) instead of its cells: that is what the output repeats,
     and one string per row is cheaper to send to a worker than a list of cells."""
-    jsonl = reader.kind == "jsonl"
-    if jsonl:
-        source: Iterator[tuple] = reader.records()
-        keys = text_columns or ["text"]
-        keep_records = False
-    else:
-        keep_records = keep_records and reader.keeps_records
-        source = reader.rows_with_text() if keep_records else reader.rows()
-        indices = resolve_text_columns(reader.columns, text_columns, reader.path)
-        width = len(reader.columns)
-    lines: list[int] = []
+    if reader.kind == "jsonl":
+        yield from _jsonl_chunks(reader, text_columns or ["text"], chunk_size, limit)
+        return
+    keep_records = keep_records and reader.keeps_records
+    indices = resolve_text_columns(reader.columns, text_columns, reader.path)
+    single = indices[0] if len(indices) == 1 else None
+    width = len(reader.columns)
+    source: Iterator[tuple] = reader.rows_with_text() if keep_records else reader.rows()
+    if limit is not None:
+        source = itertools.islice(source, limit)
     rows: list[Any] = []
+    records: list[str] = []
     texts: list[str] = []
     statuses: list[str] = []
-    count = 0
+    verbatim = True  # every record of the chunk can be repeated as written
     for item in source:
-        if limit is not None and count >= limit:
-            break
-        count += 1
-        line, row = item[0], item[1]
-        status = STATUS_OK
-        if jsonl:
-            missing = [k for k in keys if k not in row]
-            if len(missing) == len(keys):
-                raise InputError(f"{reader.path}: line {line}: no key {keys[0]!r} in the record; "
-                                 f"keys are: {', '.join(row)}. Pass the right one with --text-column")
-            text = " ".join(str(row[k]) for k in keys if row.get(k) is not None)
+        row = item[1]
+        if len(row) == width:
+            text = row[single] if single is not None else " ".join(row[i] for i in indices)
+            status = STATUS_OK if text and not text.isspace() else STATUS_EMPTY
         else:
-            if len(row) != width:
-                status = STATUS_RAGGED
-                if len(summary.ragged_lines) < 100:
-                    summary.ragged_lines.append(line)
-            text = " ".join(row[i] for i in indices if i < len(row)) if len(indices) > 1 or status != STATUS_OK \
-                else row[indices[0]]
-        if not text or text.isspace():
-            status = STATUS_EMPTY
-        lines.append(line)
-        rows.append(item[2] if keep_records else row)
+            if len(summary.ragged_lines) < 100:
+                summary.ragged_lines.append(item[0])
+            text = " ".join(row[i] for i in indices if i < len(row))
+            status = STATUS_RAGGED if text and not text.isspace() else STATUS_EMPTY
+        rows.append(row)
         texts.append(text)
         statuses.append(status)
+        if keep_records:
+            record = item[2]
+            # An odd number of quotes: a quote inside an unquoted field, or a quoted field the
+            # file never closed. The csv writer re-quotes such rows (same cells, valid output).
+            if '"' in record and record.count('"') % 2:
+                verbatim = False
+            records.append(record)
         if len(rows) >= chunk_size:
-            yield _chunk(lines, rows, texts, statuses, keep_records)
-            lines, rows, texts, statuses = [], [], [], []
+            yield _Chunk(None, texts, statuses, records) if keep_records and verbatim else _Chunk(rows, texts, statuses)
+            rows, records, texts, statuses, verbatim = [], [], [], [], True
     if rows:
-        yield _chunk(lines, rows, texts, statuses, keep_records)
+        yield _Chunk(None, texts, statuses, records) if keep_records and verbatim else _Chunk(rows, texts, statuses)
 
 
-def _chunk(lines: list[int], rows: list, texts: list[str], statuses: list[str], records: bool) -> _Chunk:
-    return _Chunk(lines, None, texts, statuses, rows) if records else _Chunk(lines, rows, texts, statuses)
+def _jsonl_chunks(reader: TableReader, keys: list[str], chunk_size: int, limit: int | None) -> Iterator[_Chunk]:
+    source: Iterator[tuple[int, dict]] = reader.records()
+    if limit is not None:
+        source = itertools.islice(source, limit)
+    chunk = _Chunk([], [], [])
+    for line, record in source:
+        if all(k not in record for k in keys):
+            raise InputError(f"{reader.path}: line {line}: no key {keys[0]!r} in the record; "
+                             f"keys are: {', '.join(record)}. Pass the right one with --text-column")
+        text = " ".join(str(record[k]) for k in keys if record.get(k) is not None)
+        chunk.rows.append(record)  # type: ignore[union-attr]
+        chunk.texts.append(text)
+        chunk.status.append(STATUS_OK if text and not text.isspace() else STATUS_EMPTY)
+        if len(chunk) >= chunk_size:
+            yield chunk
+            chunk = _Chunk([], [], [])
+    if len(chunk):
+        yield chunk
 
 
 # -- writing ------------------------------------------------------------------------------

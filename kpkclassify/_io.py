@@ -212,33 +212,33 @@ class TableReader:
     def rows_with_text(self) -> Iterator[tuple[int, list[str], str]]:
         """Yield ``(line_number, cells, record)``, ``record`` being the row exactly as written in
         the file (quotes and all, several lines for a quoted line break), without its line end."""
-        if self.kind == "jsonl":
-            raise TypeError("JSON Lines input has records, not rows: use records()")
-        taken = self._tap.taken
-        for line, cells in self._rows():
-            record = "".join(taken) if len(taken) != 1 else taken[0]
-            taken.clear()
-            if record.endswith("\n"):
-                record = record[:-2] if record.endswith("\r\n") else record[:-1]
-            elif record.endswith("\r"):
-                record = record[:-1]
-            yield line, cells, record
+        if not self.keeps_records:
+            raise TypeError(f"{self.kind} input has no rows as written; use rows() or records()")
+        reader, taken = self._reader, self._tap.taken
+        try:
+            for cells in reader:
+                # A line end can only close a record: one inside a field is quoted, so the
+                # record ends with the closing quote and then the line end.
+                record = (taken[0] if len(taken) == 1 else "".join(taken)).rstrip("\r\n")
+                taken.clear()
+                yield reader.line_num, cells, record
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise self._read_error(exc) from None
 
     def _rows(self) -> Iterator[tuple[int, list[str]]]:
         reader = self._reader
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"{self.path}: near line {reader.line_num + 1}: not valid {self.encoding} ({exc.reason}); "
-                    "pass --encoding cp1252 (or the file's real encoding)"
-                ) from None
-            except csv.Error as exc:
-                raise InputError(f"{self.path}: line {reader.line_num}: {exc}") from None
-            yield reader.line_num, cells
+        try:
+            for cells in reader:
+                yield reader.line_num, cells
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise self._read_error(exc) from None
+
+    def _read_error(self, exc: Exception) -> InputError:
+        line = self._reader.line_num
+        if isinstance(exc, UnicodeDecodeError):
+            return InputError(f"{self.path}: near line {line + 1}: not valid {self.encoding} ({exc.reason}); "
+                              "pass --encoding cp1252 (or the file's real encoding)")
+        return InputError(f"{self.path}: line {line}: {exc}")
 
     def records(self) -> Iterator[tuple[int, dict]]:
         """Yield ``(line_number, record)`` for JSON Lines input."""

@@ -207,3 +207,13 @@ def test_xlsx_output_and_broken_workbooks_are_refused(fitted, tmp_path):
     with pytest.raises(InputError, match="not a readable .xlsx workbook"):
         classify_file(bad, tmp_path / "out.csv", model=fitted)
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "out.xlsx").exists()
+
+
+def test_rows_with_stray_or_unclosed_quotes_stay_valid(fitted, tmp_path):
+    # a quote inside an unquoted field, and a quoted field the file never closes
+    src = tmp_path / "quotes.csv"
+    src.write_text('id,text\n1,layar 5" rusak minta 100rb\n2,"belum ditutup\n', encoding="utf-8")
+    classify_file(src, tmp_path / "out.csv", model=fitted)
+    out = read_csv(tmp_path / "out.csv")
+    assert [row[:2] for row in out[1:]] == [["1", 'layar 5" rusak minta 100rb'], ["2", "belum ditutup\n"]]
+    assert all(len(row) == len(out[0]) for row in out)
