@@ -60,7 +60,7 @@ def normalize(
     Examples
     --------
     >>> normalize("Bayar Rp50.000 di @samsat_jkt #StopPungli!!")
-    'bayar _money_ _rp1e4_ di _user_ stop pungli!!'
+    'bayar _money_ _rp1e4_ di _user_ stop pungli !!'
     """
     return _normalize(
         text,

@@ -40,7 +40,7 @@ class IndonesianPreprocessor(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> IndonesianPreprocessor().fit_transform(["Antrinya lamaaa bgt"])
-    ['antri lama banget']
+    ['antre lama banget']
     """
 
     def __init__(
