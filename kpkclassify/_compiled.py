@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _cues as cues
 from ._vectorize import gather_ranges
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._features import TextFeatures
+    from ._vectorize import TermVectorizer
+    from .text._terms import TermProcessor
 
 MEMO_LIMIT = 500_000  # distinct tokens (or terms) kept before the tables start afresh
 SEPARATOR = 0  # the token id of the piece between two texts
@@ -58,7 +64,8 @@ class _TokenIds(dict):
     def __init__(self, tables: _Tables) -> None:
         super().__init__()
         self.tables = tables
-        self.processor = self.vectorizer = None
+        self.processor: TermProcessor | None = None
+        self.vectorizer: TermVectorizer | None = None
 
     def __missing__(self, token: str) -> int:
         return self.tables.token(token, self.processor, self.vectorizer)
@@ -72,7 +79,7 @@ class _Tables:
     only after their rows are written, and inserts hold a lock, so threads may share them.
     """
 
-    def __init__(self, processor, vectorizer) -> None:
+    def __init__(self, processor: TermProcessor, vectorizer: TermVectorizer) -> None:
         self.token_ids = _TokenIds(self)
         self.token_ids.processor, self.token_ids.vectorizer = processor, vectorizer
         dict.__setitem__(self.token_ids, "|", SEPARATOR)  # between texts (normalized_pieces); no terms
@@ -87,7 +94,7 @@ class _Tables:
     def full(self) -> bool:
         return len(self.token_ids) >= MEMO_LIMIT or len(self.term_ids) >= MEMO_LIMIT
 
-    def term(self, term: str, vectorizer) -> int:
+    def term(self, term: str, vectorizer: TermVectorizer) -> int:
         found = self.term_ids.get(term)
         if found is not None:
             return found
@@ -111,7 +118,7 @@ class _Tables:
             self.term_ids[term] = new
             return new
 
-    def token(self, token: str, processor, vectorizer) -> int:
+    def token(self, token: str, processor: TermProcessor, vectorizer: TermVectorizer) -> int:
         with self.lock:
             found = dict.get(self.token_ids, token)
             if found is not None:
@@ -126,14 +133,14 @@ class _Tables:
             self.token_ids[token] = new
             return new
 
-    def negated_ids(self, term_ids: np.ndarray, vectorizer) -> np.ndarray:
+    def negated_ids(self, term_ids: np.ndarray, vectorizer: TermVectorizer) -> np.ndarray:
         """The id of ``neg_<term>`` for each term id."""
         negated = self.negated.data[term_ids]
         missing = np.unique(term_ids[negated < 0])
         if missing.size:
-            for i in missing.tolist():
-                neg = self.term(cues._negated(self.terms[i]), vectorizer)
-                self.negated.data[i] = neg
+            with self.lock:  # the array may grow while we write: write under the same lock
+                for i in missing.tolist():
+                    self.negated.data[i] = self.term(cues._negated(self.terms[i]), vectorizer)
             negated = self.negated.data[term_ids]
         return negated
 
@@ -141,7 +148,7 @@ class _Tables:
 class CompiledFeatures:
     """:class:`TextFeatures`' transform for whole batches (word uni+bigrams, cues or not)."""
 
-    def __init__(self, features) -> None:
+    def __init__(self, features: TextFeatures) -> None:
         self.vectorizer = features.vectorizer_
         preprocessor = features._preprocessor()
         _, self.processor = preprocessor.pipeline()
@@ -150,7 +157,7 @@ class CompiledFeatures:
         self._tables = _Tables(self.processor, self.vectorizer)
 
     @staticmethod
-    def supports(features) -> bool:
+    def supports(features: TextFeatures) -> bool:
         return tuple(features.vectorizer_.ngram_range) == (1, 2)
 
     def transform(self, X: Sequence[object]) -> sp.csr_matrix:
