@@ -179,11 +179,18 @@ def find_amounts(text: str) -> Iterator[tuple[int, int, int]]:
 def amounts_in_ascii(text: str) -> Iterator[tuple[int, int, int]]:
     """:func:`find_amounts` for text that is already lower-case ASCII."""
     pending: tuple[int, int, int] | None = None
+    covered = 0  # the end of the last amount, spoken remainder included
     for match in _matches(text):
+        if match.start() < covered:
+            continue
         value = _match_value(match)
         if value is None or value <= 0 or not math.isfinite(value):
             continue
         span = (match.start(), match.end(), int(round(value)))
+        rest = _spoken_rest(text, match)
+        if rest is not None:
+            span = (span[0], rest[0], span[2] + rest[1])
+        covered = span[1]
         if (
             pending is not None
             and match.group("words")
@@ -197,6 +204,40 @@ def amounts_in_ascii(text: str) -> Iterator[tuple[int, int, int]]:
         pending = span
     if pending is not None:
         yield pending
+
+
+# "seribu lima ratus", "dua juta tiga ratus": a number below a thousand said right after a
+# spoken amount counts in the next smaller unit (1,500; 2,300,000). Only with ratus, puluh
+# or belas in it ("seribu lima orang" stays 1,000), and not when a scale word follows
+# ("dua juta lima ratus ribu" is one amount already).
+_NUMBER_WORD = rf"(?:{_UNIT_WORDS}|puluh|belas|ratus|setengah|se(?:puluh|belas|ratus)?)"
+_SPOKEN_REST = re.compile(
+    rf"\s+(?P<rest>{_WORD_NUMBER})(?![a-z])"
+    rf"(?!\s*(?:{_SCALE_WORDS}|lembar)(?![a-z]))(?!\s+{_NUMBER_WORD}(?![a-z]))",  # the whole phrase
+    re.ASCII,
+)
+_HUNDREDS = re.compile(r"ratus|puluh|belas")
+_SLANG_SCALE = {"seribu": 1_000, "sewu": 1_000, "sejuta": 1_000_000, "semiliar": 1_000_000_000,
+                "semilyar": 1_000_000_000}
+
+
+def _spoken_rest(text: str, match: re.Match[str]) -> tuple[int, int] | None:
+    """``(end, rupiah)`` of a spoken remainder after a spoken amount, or ``None``."""
+    if match.group("words"):
+        scale = _MULTIPLIERS[match.group("wordscale")]
+    elif match.group("slang"):
+        scale = _SLANG_SCALE.get(match.group("slang"), 0)
+    else:
+        return None
+    if scale < 1_000:
+        return None
+    rest = _SPOKEN_REST.match(text, match.end())
+    if rest is None or not _HUNDREDS.search(rest.group("rest")):
+        return None
+    small = _parse_words(rest.group("rest"))
+    if not small or small >= 1_000:
+        return None
+    return rest.end(), int(round(small * scale / 1_000))
 
 
 def _match_value(match: re.Match[str]) -> float | None:
