@@ -124,13 +124,11 @@ def _render_chunk(model: Any, chunk: _Chunk, fmt: _Format) -> tuple[str, Counter
         return _render_records(chunk, proba, model.thresholds_, fmt, counts), counts
     out = io.StringIO()
     writer = _RowWriter(out, fmt)
-    predicted = iter(_chunk_values(proba, model.thresholds_))
+    predicted = zip(*_prediction_columns(proba, model.thresholds_, counts))
     evidence = iter(_evidence(model, texts) if fmt.explain else [])
-    blank = ["", "", *([""] * len(LABELS))]
+    blank = ("", "", *([""] * len(LABELS)))
     for row, status in zip(chunk.cells(fmt.delimiter), chunk.status):
-        values = blank if status == STATUS_EMPTY else next(predicted)
-        if status != STATUS_EMPTY:
-            counts.update(values[0].split("|"))
+        values = list(blank if status == STATUS_EMPTY else next(predicted))
         extra = [next(evidence, "") if status != STATUS_EMPTY else ""] if fmt.explain else []
         writer.write(row, values + [status] + extra)
     return out.getvalue(), counts
@@ -166,16 +164,17 @@ def _line_end(fmt: _Format) -> str:
     return "\r\n" if fmt.delimiter == ";" else "\n"  # Excel in an Indonesian locale writes ; and CRLF
 
 
-def _prediction_columns(proba: np.ndarray, thresholds: np.ndarray, counts: Counter) -> list[list[str]]:
+def _prediction_columns(proba: np.ndarray, thresholds: np.ndarray, counts: Counter | None = None) -> list[list[str]]:
     """The prediction cells of a chunk column by column (labels, top label, one probability
-    column per label), adding the rows per label to ``counts``."""
+    column per label), adding the rows per label to ``counts`` when given."""
     hits = proba >= thresholds
     bits = hits @ (1 << np.arange(len(LABELS)))
     top = np.where(hits.any(axis=1), np.argmax(np.where(hits, proba, -1.0), axis=1), -1)
     label_names = [*LABELS, OTHER]
-    for j, label in enumerate(LABELS):
-        counts[label] += int(hits[:, j].sum())
-    counts[OTHER] += int((bits == 0).sum())
+    if counts is not None:
+        for j, label in enumerate(LABELS):
+            counts[label] += int(hits[:, j].sum())
+        counts[OTHER] += int((bits == 0).sum())
     cells = [f"{p:.4f}" for p in proba.ravel().tolist()]
     width = len(LABELS)
     return [[_COMBINATIONS[b] for b in bits.tolist()], [label_names[t] for t in top.tolist()],
@@ -317,14 +316,7 @@ _COMBINATIONS = [
 
 def _chunk_values(proba: np.ndarray, thresholds: np.ndarray) -> list[list[str]]:
     """The prediction cells of each row of a chunk, computed for the whole chunk at once."""
-    hits = proba >= thresholds
-    bits = hits @ (1 << np.arange(len(LABELS)))
-    top = np.where(hits.any(axis=1), np.argmax(np.where(hits, proba, -1.0), axis=1), -1)
-    label_names = [*LABELS, OTHER]
-    return [
-        [_COMBINATIONS[b], label_names[t], *(f"{p:.4f}" for p in row)]
-        for b, t, row in zip(bits.tolist(), top.tolist(), proba.tolist())
-    ]
+    return [list(cells) for cells in zip(*_prediction_columns(proba, thresholds))]
 
 
 # -- the public entry point ---------------------------------------------------------------

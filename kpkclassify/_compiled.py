@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _cues as cues
-from ._vectorize import gather_ranges
+from ._vectorize import Growing, gather_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._features import TextFeatures
@@ -41,20 +41,6 @@ def _flags(term: str) -> int:
             | (term in cues.NEGATION) * _NEGATION | (term in cues.DURATION) * _DURATION
             | (term in cues.IMPERATIVE) * _IMPERATIVE | (term == cues.MONEY) * _MONEY
             | (term == cues.NUMBER) * _NUMBER | (term[:1] == "_") * _PLACEHOLDER)
-
-
-class _Growing:
-    """An int64 array that doubles when full (appends are amortised O(1))."""
-
-    def __init__(self, size: int = 1024, fill: int = 0) -> None:
-        self.data = np.full(size, fill, dtype=np.int64)
-        self.fill = fill
-
-    def ensure(self, size: int) -> None:
-        if size > len(self.data):
-            grown = np.full(max(size, 2 * len(self.data)), self.fill, dtype=np.int64)
-            grown[: len(self.data)] = self.data
-            self.data = grown
 
 
 class _TokenIds(dict):
@@ -85,9 +71,9 @@ class _Tables:
         dict.__setitem__(self.token_ids, "|", SEPARATOR)  # between texts (normalized_pieces); no terms
         self.term_ids: dict[str, int] = {}
         self.terms: list[str] = []
-        self.token_start, self.token_terms = _Growing(1025), _Growing(4096)
-        self.term_start, self.term_columns = _Growing(1025), _Growing(8192)
-        self.unigram, self.flags, self.negated = _Growing(1024, -1), _Growing(1024), _Growing(1024, -1)
+        self.token_start, self.token_terms = Growing(1025), Growing(4096)
+        self.term_start, self.term_columns = Growing(1025), Growing(8192)
+        self.unigram, self.flags, self.negated = Growing(1024, -1), Growing(1024), Growing(1024, -1)
         self.lock = threading.RLock()
 
     @property

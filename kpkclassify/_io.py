@@ -12,7 +12,6 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -26,15 +25,6 @@ TEXT_COLUMN_GUESSES = ("text", "teks", "isi", "laporan", "pengaduan", "keluhan",
 
 class InputError(ValueError):
     """Bad input: the message names the file, the line or column, and what to do."""
-
-
-@dataclass
-class TableFormat:
-    """How a table is written: ``kind`` is ``"csv"`` or ``"jsonl"``."""
-
-    kind: str = "csv"
-    delimiter: str = ","
-    encoding: str = "utf-8"
 
 
 def detect_encoding(sample: bytes, path: str, encoding: str | None) -> str:

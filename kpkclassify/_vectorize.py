@@ -282,9 +282,9 @@ class _TermIds:
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
-        self._starts = np.zeros(1025, dtype=np.int64)  # columns of id i: _columns[_starts[i]:_starts[i+1]]
-        self._unigrams = np.full(1024, -1, dtype=np.int64)  # id -> its unigram column, or -1
-        self._columns = np.zeros(8192, dtype=np.int64)
+        self._starts = Growing(1025)  # the columns of id i: columns[starts[i]:starts[i + 1]]
+        self._unigrams = Growing(1024, fill=-1)  # id -> its unigram column, or -1
+        self._columns = Growing(8192)
         self._lock = threading.Lock()
 
     def add(self, term: str, vectorizer: TermVectorizer) -> int:
@@ -297,30 +297,36 @@ class _TermIds:
             if found is not None:
                 return found
             new_id = len(self.ids)
-            start = int(self._starts[new_id])
-            end = start + len(columns)
-            if new_id >= len(self._unigrams):
-                self._unigrams = _grown(self._unigrams, new_id + 1, fill=-1)
-                self._starts = _grown(self._starts, len(self._unigrams) + 1)
-            if end > len(self._columns):
-                self._columns = _grown(self._columns, end)
-            self._columns[start:end] = columns
-            self._starts[new_id + 1] = end
+            self._unigrams.ensure(new_id + 1)
+            self._starts.ensure(new_id + 2)
+            start = int(self._starts.data[new_id])
+            self._columns.ensure(start + len(columns))
+            self._columns.data[start : start + len(columns)] = columns
+            self._starts.data[new_id + 1] = start + len(columns)
             # a term's first column is its unigram when it has one (see term_columns)
-            self._unigrams[new_id] = columns[0] if columns and columns[0] < vectorizer.n_words else -1
+            self._unigrams.data[new_id] = columns[0] if columns and columns[0] < vectorizer.n_words else -1
             self.ids[term] = new_id
             return new_id
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(starts, unigrams, columns)`` for every id published so far."""
-        return self._starts, self._unigrams, self._columns
+        return self._starts.data, self._unigrams.data, self._columns.data
 
 
-def _grown(array: np.ndarray, needed: int, fill: int = 0) -> np.ndarray:
-    """A copy of ``array`` with room for at least ``needed`` items (doubling)."""
-    out = np.full(max(needed, 2 * len(array)), fill, dtype=array.dtype)
-    out[: len(array)] = array
-    return out
+class Growing:
+    """An int64 array that doubles when full (appends are amortised O(1)). Readers take
+    ``data`` after the ids they look up were published, so a swap for a larger copy never
+    hides an entry from them."""
+
+    def __init__(self, size: int = 1024, fill: int = 0) -> None:
+        self.data = np.full(size, fill, dtype=np.int64)
+        self.fill = fill
+
+    def ensure(self, size: int) -> None:
+        if size > len(self.data):
+            grown = np.full(max(size, 2 * len(self.data)), self.fill, dtype=np.int64)
+            grown[: len(self.data)] = self.data
+            self.data = grown
 
 
 class BigramTable:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ._money import amounts_in_ascii, ascii_lower, find_amounts, magnitude_token
 
@@ -106,9 +106,11 @@ def _replace_emoji(text: str, chars: frozenset[str] | None = None) -> str:
     return text
 
 
-def _replace_money(text: str) -> str:
+def _replace_money(text: str, amounts: Iterable[tuple[int, int, int]] | None = None) -> str:
+    """``text`` with each amount (by default those :func:`find_amounts` finds) replaced by a
+    money token and its magnitude token."""
     pieces, last = [], 0
-    for start, end, amount in find_amounts(text):
+    for start, end, amount in find_amounts(text) if amounts is None else amounts:
         pieces.append(text[last:start])
         pieces.append(f" {MONEY} {magnitude_token(amount)} ")
         last = end
@@ -116,6 +118,15 @@ def _replace_money(text: str) -> str:
         return text
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def _replace_urls(text: str) -> str:
+    # Each pattern runs only when its tell-tale characters are there: most texts skip it.
+    return _URL_RE.sub(f" {URL} ", text) if "." in text and _looks_like_url(text) else text
+
+
+def _replace_phones(text: str) -> str:
+    return _PHONE_RE.sub(f" {PHONE} ", text) if "8" in text and ("08" in text or "62" in text) else text
 
 
 def _looks_like_url(text: str) -> bool:
@@ -150,15 +161,12 @@ def _prepare(text: str, placeholders: bool, hashtags: bool, emoji: bool,
         # _clean_unicode lower-casing keeps every length), so lower-case once, first.
         text = text.lower()
     if placeholders:
-        # Each pattern runs only when its tell-tale character is there: most texts skip most.
-        if "@" in text:
+        if "@" in text:  # an e-mail holds a domain and an @: before URLs and mentions
             text = _EMAIL_RE.sub(f" {EMAIL} ", text)
-        if "." in text and _looks_like_url(text):
-            text = _URL_RE.sub(f" {URL} ", text)
+        text = _replace_urls(text)
         if "@" in text:
             text = _MENTION_RE.sub(f" {USER} ", text)
-        if "8" in text and ("08" in text or "62" in text):
-            text = _PHONE_RE.sub(f" {PHONE} ", text)
+        text = _replace_phones(text)
     if split_tags:
         text = _HASHTAG_RE.sub(lambda m: " " + split_hashtag(m.group(1), segment) + " ", text).lower()
     if emoji and chars:
@@ -173,12 +181,7 @@ def _prepare_quick(text: str, placeholders: bool, hashtags: bool, emoji: bool,
     The common case takes a shortcut: ASCII text without e-mails, mentions or hashtags needs
     only the URL and phone patterns, and those ignore case."""
     if text.isascii() and "@" not in text and "#" not in text:
-        if placeholders:
-            if "." in text and _looks_like_url(text):
-                text = _URL_RE.sub(f" {URL} ", text)
-            if "8" in text and ("08" in text or "62" in text):
-                text = _PHONE_RE.sub(f" {PHONE} ", text)
-        return text
+        return _replace_phones(_replace_urls(text)) if placeholders else text
     return _prepare(text, placeholders, hashtags, emoji, segment)
 
 
@@ -220,38 +223,14 @@ def normalized_pieces(
     tokens :func:`normalized_tokens` gives it, except that a piece holding ``-`` or ``_``
     is left whole (:class:`TermProcessor` splits such a piece as ``TOKEN_RE`` would).
     """
-    block = normalized_block(texts, placeholders=placeholders, hashtags=hashtags, emoji=emoji, segment=segment)
-    if money:
-        pieces, last = [], 0
-        for start, end, amount in amounts_in_ascii(block):
-            pieces += (block[last:start], f" {MONEY} {magnitude_token(amount)} ")
-            last = end
-        if last:
-            pieces.append(block[last:])
-            block = "".join(pieces)
-    return block_pieces(block)
-
-
-def normalized_block(
-    texts: list[str],
-    *,
-    placeholders: bool = True,
-    hashtags: bool = True,
-    emoji: bool = True,
-    segment: Callable[[str], list[str]] | None = None,
-) -> str:
-    """Every text normalised but for money, lower-case ASCII, joined by ``BLOCK_SEPARATOR``."""
     prepared = [_prepare_quick(t, placeholders, hashtags, emoji, segment) for t in texts]
     block = BLOCK_SEPARATOR.join(prepared)
     if block.count("\x01") != len(texts) - 1:
         # A text holds \x01 itself: make it \x00, which every pattern and the tokenizer treat alike.
         block = BLOCK_SEPARATOR.join(t.replace("\x01", "\x00") for t in prepared)
-    return ascii_lower(block)
-
-
-def block_pieces(block: str) -> list[str]:
-    """The pieces of a block from :func:`normalized_block`: runs of ``[a-z0-9_-]``, and ``"|"``
-    for each separator."""
+    block = ascii_lower(block)
+    if money:
+        block = _replace_money(block, amounts_in_ascii(block))
     return block.encode("ascii").translate(_PIECE_BYTES).decode("ascii").split()
 
 
