@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _cues as cues
-from ._vectorize import Growing, gather_ranges
+from ._vectorize import Growing, append_range, gather_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._features import TextFeatures
@@ -92,11 +92,7 @@ class _Tables:
             new = len(self.terms)
             for array in (self.unigram, self.flags, self.negated):
                 array.ensure(new + 1)
-            self.term_start.ensure(new + 2)
-            start = int(self.term_start.data[new])
-            self.term_columns.ensure(start + len(columns))
-            self.term_columns.data[start : start + len(columns)] = columns
-            self.term_start.data[new + 1] = start + len(columns)
+            append_range(self.term_start, self.term_columns, new, columns)
             # a term's first column is its unigram when it has one (see TermVectorizer.term_columns)
             self.unigram.data[new] = columns[0] if columns and columns[0] < vectorizer.n_words else -1
             self.flags.data[new] = _flags(term)
@@ -111,11 +107,7 @@ class _Tables:
                 return found
             ids = [self.term(term, vectorizer) for term in processor.terms(token)]
             new = len(self.token_ids)
-            self.token_start.ensure(new + 2)
-            start = int(self.token_start.data[new])
-            self.token_terms.ensure(start + len(ids))
-            self.token_terms.data[start : start + len(ids)] = ids
-            self.token_start.data[new + 1] = start + len(ids)
+            append_range(self.token_start, self.token_terms, new, ids)
             self.token_ids[token] = new
             return new
 

@@ -298,11 +298,7 @@ class _TermIds:
                 return found
             new_id = len(self.ids)
             self._unigrams.ensure(new_id + 1)
-            self._starts.ensure(new_id + 2)
-            start = int(self._starts.data[new_id])
-            self._columns.ensure(start + len(columns))
-            self._columns.data[start : start + len(columns)] = columns
-            self._starts.data[new_id + 1] = start + len(columns)
+            append_range(self._starts, self._columns, new_id, columns)
             # a term's first column is its unigram when it has one (see term_columns)
             self._unigrams.data[new_id] = columns[0] if columns and columns[0] < vectorizer.n_words else -1
             self.ids[term] = new_id
@@ -311,6 +307,15 @@ class _TermIds:
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(starts, unigrams, columns)`` for every id published so far."""
         return self._starts.data, self._unigrams.data, self._columns.data
+
+
+def append_range(starts: Growing, values: Growing, index: int, items: Sequence[int]) -> None:
+    """Store ``items`` as range ``index`` of a CSR-like pair: ``values[starts[i]:starts[i + 1]]``."""
+    starts.ensure(index + 2)
+    start = int(starts.data[index])
+    values.ensure(start + len(items))
+    values.data[start : start + len(items)] = items
+    starts.data[index + 1] = start + len(items)
 
 
 class Growing:
