@@ -130,7 +130,7 @@ def fasttext_rate(texts: list[str]) -> float | None:
     except ImportError as exc:
         print(f"fastText not available: {exc}", file=sys.stderr)
         return None
-    from kpkclassify._labels import LABELS
+    from kpkclassify.labels import LABELS
 
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
         with open(ROOT / "datasets" / "train.csv", newline="", encoding="utf-8") as src:

@@ -17,38 +17,42 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from kpkclassify import _legacy
+
 __version__ = "0.1.0"
 
 # name -> module that defines it
 _EXPORTS = {
-    "Classifier": "._model",
-    "Prediction": "._model",
-    "TextFeatures": "._features",
-    "load": "._persist",
-    "save": "._persist",
-    "model_card": "._persist",
-    "bundled_model_path": "._persist",
-    "ModelLoadError": "._persist",
-    "train": "._train",
-    "read_labelled": "._data",
-    "LabelledData": "._data",
-    "DataError": "._data",
-    "InputError": "._io",
-    "classify_file": "._batch",
-    "BatchSummary": "._batch",
-    "Evaluation": "._evaluate",
-    "compare": "._evaluate",
-    "compare_table": "._evaluate",
-    "suggest": "._active",
-    "suggest_file": "._active",
-    "Suggestion": "._active",
-    "html_report": "._report",
-    "preprocess_file": "._batch",
-    "evaluate_predictions": "._evaluate",
-    "LABELS": "._labels",
-    "OTHER": "._labels",
-    "parse_labels": "._labels",
-    "format_labels": "._labels",
+    "Classifier": ".model",
+    "Prediction": ".model",
+    "TextFeatures": ".features",
+    "load": ".persist",
+    "save": ".persist",
+    "model_card": ".persist",
+    "bundled_model_path": ".persist",
+    "KpkError": ".exceptions",
+    "InputError": ".exceptions",
+    "DataError": ".exceptions",
+    "LabelError": ".exceptions",
+    "ModelLoadError": ".exceptions",
+    "train": ".workflows.train",
+    "read_labelled": ".io.labelled",
+    "LabelledData": ".io.labelled",
+    "classify_file": ".workflows.classify",
+    "BatchSummary": ".workflows.classify",
+    "preprocess_file": ".workflows.classify",
+    "Evaluation": ".metrics",
+    "evaluate_predictions": ".metrics",
+    "compare": ".workflows.evaluate",
+    "compare_table": ".workflows.evaluate",
+    "suggest": ".workflows.suggest",
+    "suggest_file": ".workflows.suggest",
+    "Suggestion": ".workflows.suggest",
+    "html_report": ".workflows.report",
+    "LABELS": ".labels",
+    "OTHER": ".labels",
+    "parse_labels": ".labels",
+    "format_labels": ".labels",
     "preprocess": ".text",
     "normalize": ".text",
     "tokenize": ".text",
@@ -60,19 +64,20 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._batch import BatchSummary, classify_file
-    from ._data import DataError, LabelledData, read_labelled
-    from ._active import Suggestion, suggest, suggest_file
-    from ._batch import preprocess_file
-    from ._evaluate import Evaluation, compare, compare_table, evaluate_predictions
-    from ._report import html_report
-    from ._features import TextFeatures
-    from ._io import InputError
-    from ._labels import LABELS, OTHER, format_labels, parse_labels
-    from ._model import Classifier, Prediction
-    from ._persist import ModelLoadError, bundled_model_path, load, model_card, save
-    from ._train import train
-    from .text import IndonesianPreprocessor, extract_amounts, normalize, preprocess, stem, tokenize
+    from kpkclassify.workflows.classify import BatchSummary, classify_file
+    from kpkclassify.io.labelled import LabelledData, read_labelled
+    from kpkclassify.workflows.suggest import Suggestion, suggest, suggest_file
+    from kpkclassify.workflows.classify import preprocess_file
+    from kpkclassify.metrics import Evaluation, evaluate_predictions
+    from kpkclassify.workflows.evaluate import compare, compare_table
+    from kpkclassify.workflows.report import html_report
+    from kpkclassify.features import TextFeatures
+    from kpkclassify.exceptions import DataError, InputError, KpkError, LabelError, ModelLoadError
+    from kpkclassify.labels import LABELS, OTHER, format_labels, parse_labels
+    from kpkclassify.model import Classifier, Prediction
+    from kpkclassify.persist import bundled_model_path, load, model_card, save
+    from kpkclassify.workflows.train import train
+    from kpkclassify.text import IndonesianPreprocessor, extract_amounts, normalize, preprocess, stem, tokenize
 
 
 def __getattr__(name: str) -> Any:

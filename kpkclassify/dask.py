@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from ._labels import LABELS
+from kpkclassify.labels import LABELS
 
 PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "status")
 
@@ -29,7 +29,7 @@ def _require_dask() -> None:
 
 def _classify_partition(frame: Any, model: Any, text_columns: Sequence[str], names: Sequence[str]) -> Any:
     """Add the prediction columns to one pandas partition (runs on a worker)."""
-    from ._batch import STATUS_EMPTY, STATUS_OK, _chunk_values
+    from kpkclassify.workflows.classify import STATUS_EMPTY, STATUS_OK, _chunk_values
 
     # Column-wise lists, joined in Python: row-wise pandas operations cost far more than the model.
     columns = [frame[c].fillna("").astype(str).tolist() for c in text_columns]
@@ -74,7 +74,7 @@ def classify_dataframe(
     import dask
     import pandas as pd
 
-    from ._persist import load
+    from kpkclassify.persist import load
 
     columns = [text_column] if isinstance(text_column, str) else list(text_column)
     missing = [c for c in columns if c not in ddf.columns]
@@ -131,7 +131,7 @@ def classify_files(
         The number of rows written.
     """
     _require_dask()
-    from ._io import InputError
+    from kpkclassify.io.tables import InputError
 
     for pattern in [inputs] if isinstance(inputs, str) else inputs:
         if str(pattern).lower().endswith((".xlsx", ".jsonl", ".ndjson")):

@@ -61,7 +61,7 @@ def test_bundled_model_on_the_test_split():
 
 
 def test_tables_start_afresh_when_full(fitted, monkeypatch):
-    import kpkclassify._compiled as compiled
+    import kpkclassify.features.compiled as compiled
 
     monkeypatch.setattr(compiled, "MEMO_LIMIT", 5)
     features = fitted.features_
@@ -98,7 +98,7 @@ def test_threads_share_the_tables_safely(fitted, threads):
 
 
 def test_custom_preprocessor_settings(rows):
-    from kpkclassify._features import TextFeatures
+    from kpkclassify.features.text_features import TextFeatures
     from kpkclassify.text import IndonesianPreprocessor
 
     texts = [t for t, _ in rows]

@@ -4,7 +4,7 @@ import pytest
 
 from conftest import write_csv
 from kpkclassify import DataError, read_labelled
-from kpkclassify._data import check_trainable
+from kpkclassify.io.labelled import check_trainable
 
 
 def test_reads_labels_in_every_accepted_form(tmp_path):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from kpkclassify._labels import LABELS, LabelError, format_labels, from_indicator, parse_labels, to_indicator
+from kpkclassify.labels import LABELS, LabelError, format_labels, from_indicator, parse_labels, to_indicator
 
 
 @pytest.mark.parametrize(

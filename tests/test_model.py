@@ -113,7 +113,7 @@ def test_bundled_model_loads_and_predicts():
 
 
 def test_predictions_in_batches_equal_one_batch(fitted, monkeypatch):
-    import kpkclassify._model as module
+    import kpkclassify.model.classifier as module
 
     texts = [f"petugas minta {i}rb biar ktp cepat jadi" if i % 3 else "ayo tolak pungli" for i in range(50)]
     whole = fitted.predict_proba(texts)

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from kpkclassify._vectorize import BigramTable, TermVectorizer
+from kpkclassify.features.vectorize import BigramTable, TermVectorizer
 
 WORDS = ["ktp", "belum", "jadi", "bayar", "pungli", "_money_", "_rp1e5_", "lama", "antri", "kpk", "tolak", "urus"]
 docs_strategy = st.lists(
@@ -55,7 +55,7 @@ def test_unknown_terms_get_sub_word_columns_only():
 
 
 def test_id_table_resets_when_full(vectorizer, monkeypatch):
-    import kpkclassify._vectorize as module
+    import kpkclassify.features.vectorize as module
 
     monkeypatch.setattr(module, "MEMO_LIMIT", 3)
     before = vectorizer.transform([["ktp", "belum", "jadi", "lama", "antri"]]).toarray()

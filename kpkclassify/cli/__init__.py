@@ -5,8 +5,8 @@ Each command lives in its own module; importing them registers them on ``app``.
 
 from __future__ import annotations
 
-from . import classify, compare, evaluate, info, predict, preprocess, suggest, train  # noqa: F401  (registers commands)
-from ._app import app
+from kpkclassify.cli import classify, compare, evaluate, info, predict, preprocess, suggest, train  # noqa: F401  (registers commands)
+from kpkclassify.cli._app import app
 
 
 def main() -> None:

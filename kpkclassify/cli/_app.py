@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from .. import __version__
+from kpkclassify import __version__
 
 app = typer.Typer(
     name="kpkclassify",
@@ -37,8 +37,8 @@ def handles_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .._io import InputError
-        from .._persist import ModelLoadError
+        from kpkclassify.io.tables import InputError
+        from kpkclassify.persist import ModelLoadError
 
         # SIGTERM should clean up like Ctrl-C does (temporary output files are removed).
         signal.signal(signal.SIGTERM, _terminate)
@@ -82,6 +82,6 @@ def main_options(
 
 
 def load_model(path: str | None) -> Any:
-    from .._persist import load
+    from kpkclassify.persist import load
 
     return load(path)

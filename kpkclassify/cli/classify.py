@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app, fail, handles_errors, load_model
+from kpkclassify.cli._app import app, fail, handles_errors, load_model
 
 
 @app.command()
@@ -39,7 +39,7 @@ def classify(
     pattern with '*' ('out/part-*.csv'): one output file per partition, in input order.
     """
     if engine == "dask":
-        from ..dask import classify_files
+        from kpkclassify.dask import classify_files
 
         rows = classify_files(input, output, text_column=text_column or ["text"], model=model, scheduler=scheduler,
                               blocksize=None if blocksize.lower() == "none" else blocksize,
@@ -49,7 +49,7 @@ def classify(
         return
     if engine != "local":
         fail(f"unknown engine {engine!r}; use local or dask", code=2)
-    from .._batch import classify_file, keep_freed_memory
+    from kpkclassify.workflows.classify import classify_file, keep_freed_memory
 
     keep_freed_memory()  # this process is ours: let it reuse the memory each chunk frees
     classifier = load_model(model)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app, fail, handles_errors
+from kpkclassify.cli._app import app, fail, handles_errors
 
 
 @app.command()
@@ -19,7 +19,7 @@ def compare(
     label_column: Optional[str] = typer.Option(None, "--label-column"),
 ) -> None:
     """Show each model's precision, recall and F1 and the differences from the first model."""
-    from .._evaluate import compare as run, compare_table
+    from kpkclassify.workflows.evaluate import compare as run, compare_table
 
     if len(model) < 2:
         fail("give at least two models: --model A --model B", code=2)

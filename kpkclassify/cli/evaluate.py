@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app, handles_errors, load_model
+from kpkclassify.cli._app import app, handles_errors, load_model
 
 
 @app.command()
@@ -22,13 +22,13 @@ def evaluate(
     report: Optional[str] = typer.Option(None, "--report", help="Also write a self-contained HTML report here."),
 ) -> None:
     """Print per-label precision, recall and F1, the confusion counts and the most confident errors."""
-    from .._data import read_labelled
+    from kpkclassify.io.labelled import read_labelled
 
     classifier = load_model(model)
     labelled = read_labelled(data, text_column=text_column, label_column=label_column, validate=False)
     result = classifier.evaluate(labelled.texts, labelled.labels, n_errors=errors)
     if report:
-        from .._report import write_report
+        from kpkclassify.workflows.report import write_report
 
         write_report(report, classifier, labelled.texts, labelled.labels, result, title=f"kpkclassify: {data}")
     if as_json:

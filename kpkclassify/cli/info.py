@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app, handles_errors, load_model
+from kpkclassify.cli._app import app, handles_errors, load_model
 
 
 @app.command()
@@ -16,7 +16,7 @@ def info(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model file; the bundled model by default."),
 ) -> None:
     """Print the model card: training data, thresholds, cross-validated scores, versions."""
-    from .._persist import bundled_model_path, model_card
+    from kpkclassify.persist import bundled_model_path, model_card
 
     classifier = load_model(model)
     card = model_card(classifier)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app, handles_errors, load_model
+from kpkclassify.cli._app import app, handles_errors, load_model
 
 
 @app.command()

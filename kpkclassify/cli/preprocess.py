@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app, handles_errors
+from kpkclassify.cli._app import app, handles_errors
 
 
 @app.command()
@@ -18,7 +18,7 @@ def preprocess(
     text_column: Optional[str] = typer.Option(None, "--text-column", "-t", help="The text column (guessed)."),
 ) -> None:
     """Add a tokens column to a table, or print the terms of each line of standard input."""
-    from ..text import preprocess as run
+    from kpkclassify.text import preprocess as run
 
     if input == "-":
         out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
@@ -29,6 +29,6 @@ def preprocess(
             if out is not sys.stdout:
                 out.close()
         return
-    from .._batch import preprocess_file
+    from kpkclassify.workflows.classify import preprocess_file
 
     preprocess_file(input, output, text_columns=[text_column] if text_column else None)

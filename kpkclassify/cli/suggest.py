@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app, handles_errors
+from kpkclassify.cli._app import app, handles_errors
 
 
 @app.command()
@@ -21,7 +21,7 @@ def suggest(
 ) -> None:
     """Pick the rows the model is least sure about (and unlike each other); fill in their
     labels column and train again."""
-    from .._active import suggest_file
+    from kpkclassify.workflows.suggest import suggest_file
 
     written = suggest_file(input, output, model=model, n=n, text_columns=text_column, encoding=encoding)
     typer.echo(f"{written} rows to label written to {output}; fill the 'labels' column, then "

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app, handles_errors
+from kpkclassify.cli._app import app, handles_errors
 
 
 @app.command()
@@ -23,7 +23,7 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
 ) -> None:
     """Train a model, choose per-label thresholds by cross-validation, save it with its card."""
-    from .._train import train as train_model
+    from kpkclassify.workflows.train import train as train_model
 
     def say(message: str) -> None:
         if not quiet:

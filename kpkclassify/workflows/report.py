@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._evaluate import Evaluation
-from ._labels import LABELS, to_indicator
+from kpkclassify.metrics import Evaluation
+from kpkclassify.labels import LABELS, to_indicator
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222;max-width:1100px}
@@ -131,7 +131,7 @@ def html_report(model, texts: Sequence[str], labels: Sequence, evaluation: Evalu
 
 def write_report(path, model, texts, labels, evaluation: Evaluation, *, title: str = "kpkclassify evaluation") -> None:
     """Write :func:`html_report` to ``path`` atomically."""
-    from ._io import atomic_output
+    from kpkclassify.io.tables import atomic_output
 
     page = html_report(model, texts, labels, evaluation, title=title)
     with atomic_output(str(path), "utf-8") as handle:

@@ -19,7 +19,7 @@ _VOWELS = re.compile(r"(?<=.)[aeiou](?=.)")
 
 @functools.cache
 def _slang_forms() -> dict[str, list[str]]:
-    from .text import default_lexicon
+    from kpkclassify.text import default_lexicon
 
     forms: dict[str, list[str]] = defaultdict(list)
     for form, standard in default_lexicon().slang.items():

@@ -15,16 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from kpkclassify.exceptions import InputError
+
 csv.field_size_limit(sys.maxsize)  # long complaint letters must never crash the reader
 
 DELIMITERS = ",;\t|"
 #: Column names that usually hold the text, most likely first.
 TEXT_COLUMN_GUESSES = ("text", "teks", "isi", "laporan", "pengaduan", "keluhan", "tweet", "content",
                        "komentar", "ulasan", "review", "message", "pesan", "full_text", "body")
-
-
-class InputError(ValueError):
-    """Bad input: the message names the file, the line or column, and what to do."""
 
 
 def detect_encoding(sample: bytes, path: str, encoding: str | None) -> str:

@@ -10,24 +10,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from ._io import InputError, TableReader, resolve_text_columns
-from ._labels import LABELS, OTHER, LabelError, format_labels, parse_labels
+from kpkclassify.exceptions import DataError, InputError, LabelError
+from kpkclassify.io.tables import TableReader, resolve_text_columns
+from kpkclassify.labels import LABELS, OTHER, format_labels, parse_labels
 
 #: A label needs at least this many positive rows to be learned.
 MIN_EXAMPLES_PER_LABEL = 10
 LABEL_COLUMNS = ("labels", "label", "kategori", "category")
-_MAX_PROBLEMS_SHOWN = 20
-
-
-class DataError(InputError):
-    """Labelled data with problems; ``problems`` lists every one with its file and line."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        shown = "\n".join(f"  {p}" for p in self.problems[:_MAX_PROBLEMS_SHOWN])
-        more = len(self.problems) - _MAX_PROBLEMS_SHOWN
-        extra = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(f"{len(self.problems)} problem(s) in the labelled data:\n{shown}{extra}")
 
 
 @dataclass
@@ -201,7 +190,7 @@ def bundled_corpus_path() -> Path:
     shipped = Path(str(resources.files("kpkclassify").joinpath("datasets", "train.csv")))
     if shipped.is_file():
         return shipped
-    repo = Path(__file__).resolve().parent.parent / "datasets" / "train.csv"
+    repo = Path(__file__).resolve().parents[2] / "datasets" / "train.csv"
     if repo.is_file():
         return repo
     raise InputError("the bundled corpus is missing; reinstall kpkclassify")

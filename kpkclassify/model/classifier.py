@@ -14,15 +14,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from ._features import TextFeatures
-from ._labels import LABELS, OTHER, from_indicator, to_indicator
-from .text import IndonesianPreprocessor
+from kpkclassify.features.text_features import TextFeatures
+from kpkclassify.labels import LABELS, OTHER, from_indicator, to_indicator
+from kpkclassify.text import IndonesianPreprocessor
 
 _FEATURE_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-#: Bumped when a saved model's layout changes so that older code cannot read it.
-MODEL_FORMAT = 1
-
 
 @dataclass(frozen=True)
 class Prediction:
@@ -121,7 +117,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         carry the label in data like the training data.
     augment : int, default=2
         Noisy copies of each training text to add (slang swaps, dropped vowels, typos,
-        lower case; see ``kpkclassify._augment``). Cross-validation adds them to the
+        lower case; see ``kpkclassify.model.augment``). Cross-validation adds them to the
         training folds only, so the scores stay honest.
     cv : int, default=5
     random_state : int, default=0
@@ -235,12 +231,11 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.features_ = features
         self.labels_ = LABELS
         self.classes_ = np.asarray(LABELS, dtype=object)
-        self.model_format_ = MODEL_FORMAT
         return self
 
     def _noisy_terms(self, features: TextFeatures, texts: list[str], y: list) -> list[list[list[str]]]:
         """The terms of each noisy copy of the training texts, one list per copy, aligned with them."""
-        from ._augment import augment
+        from kpkclassify.model.augment import augment
 
         if not self.augment:
             return []
@@ -261,7 +256,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         thresholds = np.asarray(
             [best_threshold(Y[:, j], scores[:, j], negative_weight=self.negative_weight) for j in range(len(LABELS))]
         )
-        from ._evaluate import label_metrics
+        from kpkclassify.metrics import label_metrics
 
         self.cv_scores_ = label_metrics(Y, (scores >= thresholds).astype(np.int8))
         return thresholds
@@ -370,7 +365,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         -------
         Evaluation
         """
-        from ._evaluate import evaluate_predictions
+        from kpkclassify.metrics import evaluate_predictions
 
         texts = _as_texts(X)
         return evaluate_predictions(list(y), self.predict_proba(texts), self.thresholds_, texts, n_errors=n_errors)
@@ -394,7 +389,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             not stems), with the sum of the linear contributions of every feature they
             take part in.
         """
-        from .text import preprocess_aligned
+        from kpkclassify.text import preprocess_aligned
 
         check_is_fitted(self, "estimators_")
         pre = self.features_._preprocessor()
@@ -448,7 +443,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
     # -- persistence ----------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
         """Save with skops (see :func:`kpkclassify.save`)."""
-        from ._persist import save
+        from kpkclassify.persist import save
 
         save(self, path)
 
@@ -462,8 +457,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
 def _restore_amounts(text: str, aligned: list[tuple[str, tuple[str, ...]]]) -> list[tuple[str, tuple[str, ...]]]:
     """Show money placeholders as the amounts the user wrote (``_money_`` -> ``200rb``)."""
-    from .text._money import find_amounts
-    from .text._normalize import _clean_unicode
+    from kpkclassify.text._money import find_amounts
+    from kpkclassify.text._normalize import _clean_unicode
 
     lowered = _clean_unicode(text).lower()
     spans = [lowered[start:end].strip() for start, end, _ in find_amounts(lowered)]

@@ -9,9 +9,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._cues import add_cues
-from ._vectorize import TermVectorizer
-from .text import IndonesianPreprocessor
+from kpkclassify.features.cues import add_cues
+from kpkclassify.features.vectorize import TermVectorizer
+from kpkclassify.text import IndonesianPreprocessor
 
 
 class TextFeatures(TransformerMixin, BaseEstimator):
@@ -38,7 +38,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         Hash buckets for character n-grams (before the ``min_df`` cut).
     cues : bool, default=True
         Add cue pseudo-terms (first person next to a request, money next to a request,
-        negation scope, durations, imperative and hashtag style...; see ``kpkclassify._cues``).
+        negation scope, durations, imperative and hashtag style...; see ``kpkclassify.features.cues``).
     """
 
     def __init__(
@@ -98,9 +98,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return self.transform_terms(self.to_terms(X))
 
     def _compiled(self):
-        """The batch fast path (:mod:`kpkclassify._compiled`) for the current parameters,
+        """The batch fast path (:mod:`kpkclassify.features.compiled`) for the current parameters,
         built on first use and rebuilt when a parameter changes; never persisted."""
-        from ._compiled import CompiledFeatures
+        from kpkclassify.features.compiled import CompiledFeatures
 
         key = (id(self.vectorizer_), repr(sorted(self.get_params().items())))
         cached = self.__dict__.get("_compiled_cache")

@@ -1,4 +1,7 @@
-"""Metrics for multi-label predictions: per label, macro, exact match, recall at a precision."""
+"""Metrics for multi-label predictions: per label, macro, recall at a precision, calibration.
+
+A leaf module: NumPy only, so that every layer can use it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._labels import LABELS, from_indicator, to_indicator
+from kpkclassify.labels import LABELS, from_indicator, to_indicator
 
 
 def label_metrics(Y_true: np.ndarray, Y_pred: np.ndarray) -> dict[str, dict[str, float]]:
@@ -138,55 +141,3 @@ def evaluate_predictions(
         errors=errors,
         n=len(Y),
     )
-
-
-def compare_table(evaluations: dict[str, Evaluation]) -> str:
-    """A Markdown table of several models' metrics on the same data, with the differences
-    of each model from the first one."""
-    names = list(evaluations)
-    first = evaluations[names[0]]
-    header = "| label | metric | " + " | ".join(names) + "".join(f" | {n} - {names[0]}" for n in names[1:]) + " |"
-    lines = [header, "|" + "---|" * (2 + len(names) + len(names) - 1)]
-    for label in (*LABELS, "macro"):
-        for metric in ("precision", "recall", "f1"):
-            values = [evaluations[n].metrics[label][metric] for n in names]
-            diffs = [v - first.metrics[label][metric] for v in values[1:]]
-            lines.append(
-                f"| {label} | {metric} | " + " | ".join(f"{v:.3f}" for v in values)
-                + "".join(f" | {d:+.3f}" for d in diffs) + " |"
-            )
-    exact = [evaluations[n].exact_match for n in names]
-    lines.append("| all | exact match | " + " | ".join(f"{v:.3f}" for v in exact)
-                 + "".join(f" | {v - exact[0]:+.3f}" for v in exact[1:]) + " |")
-    return "\n".join(lines)
-
-
-def compare(data, models: Sequence, *, names: Sequence[str] | None = None, text_column: str | None = None,
-            label_column: str | None = None) -> dict[str, Evaluation]:
-    """Evaluate several models on the same labelled data.
-
-    Parameters
-    ----------
-    data : path or LabelledData
-    models : sequence of Classifier or paths (``None`` for the bundled model)
-    names : sequence of str, optional
-        Display names; the paths (or ``model 1``, ``model 2``...) by default.
-
-    Returns
-    -------
-    dict of str to Evaluation
-        In the order given; render with :func:`compare_table`.
-    """
-    from ._data import LabelledData, read_labelled
-    from ._persist import load
-
-    labelled = data if isinstance(data, LabelledData) else read_labelled(
-        data, text_column=text_column, label_column=label_column, validate=False)
-    result: dict[str, Evaluation] = {}
-    for i, model in enumerate(models):
-        name = names[i] if names else (str(model) if model is None or isinstance(model, str) else f"model {i + 1}")
-        if name in result:
-            name = f"{name} ({i + 1})"
-        loaded = model if hasattr(model, "predict_proba") else load(model)
-        result[name] = loaded.evaluate(labelled.texts, labelled.labels)
-    return result

@@ -10,9 +10,10 @@ from importlib import metadata
 
 import numpy as np
 
-from ._data import LabelledData, bundled_corpus_path, check_trainable, read_labelled
-from ._labels import LABELS
-from ._model import Classifier
+from kpkclassify.io.labelled import LabelledData, bundled_corpus_path, check_trainable, read_labelled
+from kpkclassify.labels import LABELS
+from kpkclassify.model.classifier import Classifier
+from kpkclassify.persist import MODEL_FORMAT
 
 
 def library_versions() -> dict[str, str]:
@@ -95,7 +96,7 @@ def train(
     model.fit(texts, labels)
 
     card = {
-        "kpkclassify_model_format": model.model_format_,
+        "kpkclassify_model_format": MODEL_FORMAT,
         "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
         "training_data": {
             "sources": sources,

@@ -16,19 +16,28 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from kpkclassify.exceptions import ModelLoadError
+
+#: The model file format this version writes. 2: the layout of concept subpackages (types
+#: named by their new modules). Files of an older format load (their type names below).
+MODEL_FORMAT = 2
+
 #: This package's types that a model file may contain.
 OWN_TYPES: tuple[str, ...] = (
-    "kpkclassify._model.Classifier",
-    "kpkclassify._features.TextFeatures",
-    "kpkclassify._vectorize.TermVectorizer",
+    "kpkclassify.model.classifier.Classifier",
+    "kpkclassify.features.text_features.TextFeatures",
+    "kpkclassify.features.vectorize.TermVectorizer",
     "kpkclassify.text._transformer.IndonesianPreprocessor",
 )
 
+#: The same types as format-1 files name them (modules kept importable by ``_legacy``).
+FORMAT_1_TYPES: tuple[str, ...] = (
+    "kpkclassify._model.Classifier",
+    "kpkclassify._features.TextFeatures",
+    "kpkclassify._vectorize.TermVectorizer",
+)
+
 DEFAULT_MODEL = "default.skops"
-
-
-class ModelLoadError(RuntimeError):
-    """A model file that cannot be loaded: missing, not a model, untrusted or too new."""
 
 
 def bundled_model_path() -> Path:
@@ -53,13 +62,14 @@ def save(model: Any, path: str | os.PathLike) -> None:
     """
     import skops.io as sio
 
+    model.model_format_ = MODEL_FORMAT  # the format this file is written in, checked by load()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-        from ._io import file_mode
+        from kpkclassify.io.tables import file_mode
 
         os.chmod(tmp, file_mode())  # mkstemp makes it private; a model is meant to be shared
         os.replace(tmp, path)
@@ -91,8 +101,6 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
     """
     import skops.io as sio
 
-    from ._model import MODEL_FORMAT, Classifier
-
     path = Path(path) if path is not None else bundled_model_path()
     if not path.is_file():
         raise ModelLoadError(f"{path}: no such model file")
@@ -100,7 +108,7 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # zip errors, JSON errors: not a skops file
         raise ModelLoadError(f"{path}: not a kpkclassify model file ({type(exc).__name__}: {exc})") from exc
-    allowed = set(OWN_TYPES) | set(trusted or ())
+    allowed = set(OWN_TYPES) | set(FORMAT_1_TYPES) | set(trusted or ())
     refused = sorted(set(untrusted) - allowed)
     if refused:
         raise ModelLoadError(
@@ -112,7 +120,7 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
     except Exception as exc:
         raise ModelLoadError(f"{path}: could not be loaded ({type(exc).__name__}: {exc})") from exc
     _release_freed_memory()
-    if not isinstance(model, Classifier):
+    if f"{type(model).__module__}.{type(model).__qualname__}" != OWN_TYPES[0]:
         raise ModelLoadError(f"{path}: holds a {type(model).__name__}, not a kpkclassify Classifier")
     made_with = getattr(model, "model_format_", None)
     if made_with is None or made_with > MODEL_FORMAT:

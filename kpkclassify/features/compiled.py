@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from . import _cues as cues
-from ._vectorize import Growing, append_range, gather_ranges
+import kpkclassify.features.cues as cues
+from kpkclassify.features.vectorize import Growing, append_range, gather_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._features import TextFeatures
-    from ._vectorize import TermVectorizer
-    from .text._terms import TermProcessor
+    from kpkclassify.features.text_features import TextFeatures
+    from kpkclassify.features.vectorize import TermVectorizer
+    from kpkclassify.text._terms import TermProcessor
 
 MEMO_LIMIT = 500_000  # distinct tokens (or terms) kept before the tables start afresh
 SEPARATOR = 0  # the token id of the piece between two texts
@@ -158,7 +158,7 @@ class CompiledFeatures:
             terms, doc = self._with_cues(tables, terms, doc, raw)
         return self._matrix(tables, terms, doc, n)
 
-    # -- cues, as kpkclassify._cues.add_cues computes them ---------------------------------
+    # -- cues, as kpkclassify.features.cues.add_cues computes them ---------------------------------
     def _with_cues(self, tables: _Tables, terms: np.ndarray, doc: np.ndarray,
                    texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         n = len(texts)

@@ -23,8 +23,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from ._io import InputError, TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
-from ._labels import LABELS, OTHER
+from kpkclassify.io.tables import InputError, TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
+from kpkclassify.labels import LABELS, OTHER
 
 PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "status")
 STATUS_OK, STATUS_EMPTY, STATUS_RAGGED = "ok", "empty_text", "ragged"
@@ -84,7 +84,7 @@ def _model_in_worker(model: Any) -> Any:
     if isinstance(model, str):
         cached = _WORKER_MODELS.get(model)
         if cached is None:
-            from ._persist import load
+            from kpkclassify.persist import load
 
             cached = _WORKER_MODELS[model] = load(model)
         return cached
@@ -371,7 +371,7 @@ def classify_file(
     InputError
         Bad input (missing file or column, unreadable line); nothing is left at ``output``.
     """
-    from ._persist import load
+    from kpkclassify.persist import load
 
     input, output = str(input), str(output)
     refuse_overwrite(input, output)
@@ -441,7 +441,7 @@ def _run(chunks: Iterator[_Chunk], worker_model: Any, model_obj: Any, n_jobs: in
     tmp_dir = None
     target = worker_model
     if not isinstance(target, str):
-        from ._persist import save
+        from kpkclassify.persist import save
 
         tmp_dir = tempfile.TemporaryDirectory(prefix="kpkclassify-")
         target = os.path.join(tmp_dir.name, "model.skops")
@@ -535,7 +535,7 @@ def preprocess_file(
 
     Streams and writes atomically like :func:`classify_file`. Returns the number of rows.
     """
-    from .text import preprocess
+    from kpkclassify.text import preprocess
 
     input, output = str(input), str(output)
     refuse_overwrite(input, output)

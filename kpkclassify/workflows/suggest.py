@@ -69,7 +69,7 @@ def suggest(
     list of Suggestion
         Most uncertain first.
     """
-    from ._labels import from_indicator
+    from kpkclassify.labels import from_indicator
 
     texts = list(texts)
     if not texts or n <= 0:
@@ -118,8 +118,8 @@ def suggest_file(
     """
     import csv
 
-    from ._io import InputError, TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
-    from ._persist import load
+    from kpkclassify.io.tables import InputError, TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
+    from kpkclassify.persist import load
 
     refuse_overwrite(input, output)
     check_output_name(output)

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from kpkclassify.exceptions import LabelError
+
 #: The three topical labels, in the column order used everywhere (probabilities, matrices).
 LABELS: tuple[str, ...] = ("illegal_fee", "slow_service", "campaign")
 #: The label a text gets when none of :data:`LABELS` applies.
@@ -19,10 +21,6 @@ INDONESIAN_NAMES = {
     OTHER: "lainnya",
 }
 _SEPARATORS = ("|", ",", ";")
-
-
-class LabelError(ValueError):
-    """A label string that does not name a known label."""
 
 
 def parse_labels(value: str | Iterable[str] | None) -> tuple[str, ...]:

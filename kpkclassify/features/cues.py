@@ -5,7 +5,7 @@ next to a request or payment), money next to a request, negation scope, duration
 campaign's imperative and hashtag style, questions and length. They are computed from
 the terms (after stemming) and the raw text, in one pass.
 
-``kpkclassify._compiled`` computes the same cues for whole batches in NumPy; a change here
+``kpkclassify.features.compiled`` computes the same cues for whole batches in NumPy; a change here
 must be made there too (``tests/test_compiled.py`` compares the two on generated texts).
 """
 

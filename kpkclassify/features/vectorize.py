@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from ._memo import remember
+from kpkclassify._memo import remember
 
 MEMO_LIMIT = 500_000
 

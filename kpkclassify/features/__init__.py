@@ -1,0 +1,8 @@
+"""Features: preprocessed terms to a sparse matrix (word and sub-word n-grams, TF-IDF, cue features).
+
+Layer: uses :mod:`kpkclassify.text`; used by :mod:`kpkclassify.model`.
+"""
+
+from kpkclassify.features.text_features import TextFeatures
+
+__all__ = ["TextFeatures"]
