@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kpkclassify.labels import LABELS, from_indicator, to_indicator
+from kpkclassify.labels import LABELS, decide, from_indicator, to_indicator
 
 
-def label_metrics(Y_true: np.ndarray, Y_pred: np.ndarray) -> dict[str, dict[str, float]]:
-    """Precision, recall, F1 and support of each label, plus their macro average."""
+def label_metrics(Y_true: np.ndarray, Y_pred: np.ndarray, label_names: Sequence[str] = LABELS) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support of each label (columns named by ``label_names``),
+    plus their macro average."""
     result: dict[str, dict[str, float]] = {}
-    for j, label in enumerate(LABELS):
+    for j, label in enumerate(label_names):
         t, p = Y_true[:, j].astype(bool), Y_pred[:, j].astype(bool)
         tp, fp, fn = int((t & p).sum()), int((~t & p).sum()), int((t & ~p).sum())
         precision = tp / (tp + fp) if tp + fp else 0.0
@@ -27,7 +28,7 @@ def label_metrics(Y_true: np.ndarray, Y_pred: np.ndarray) -> dict[str, dict[str,
             "tp": tp, "fp": fp, "fn": fn, "tn": int((~t & ~p).sum()),
         }
     result["macro"] = {
-        key: float(np.mean([result[label][key] for label in LABELS])) for key in ("precision", "recall", "f1")
+        key: float(np.mean([result[label][key] for label in label_names])) for key in ("precision", "recall", "f1")
     }
     return result
 
@@ -72,6 +73,8 @@ class Evaluation:
         The most confident errors, most confident first.
     n : int
         Number of texts.
+    label_names : tuple of str
+        The labels the metrics are of.
     """
 
     metrics: dict
@@ -80,6 +83,7 @@ class Evaluation:
     calibration_error: dict
     errors: list = field(default_factory=list)
     n: int = 0
+    label_names: tuple = LABELS
 
     def to_dict(self) -> dict:
         return {
@@ -97,7 +101,7 @@ class Evaluation:
             "| label | precision | recall | F1 | support | recall@90%P | ECE |",
             "|---|---|---|---|---|---|---|",
         ]
-        for label in LABELS:
+        for label in self.label_names:
             m = self.metrics[label]
             lines.append(
                 f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} | "
@@ -117,10 +121,14 @@ def evaluate_predictions(
     texts: Sequence[str] | None = None,
     *,
     n_errors: int = 10,
+    label_names: Sequence[str] = LABELS,
 ) -> Evaluation:
-    """Score probabilities against true labels (any form :func:`parse_labels` takes)."""
-    Y = to_indicator(labels)
-    pred = (proba >= thresholds).astype(np.int8)
+    """Score probabilities against true labels (any form :func:`parse_labels` takes).
+
+    ``label_names`` are the labels of the probability columns (a model's ``labels_``)."""
+    label_names = tuple(label_names)
+    Y = to_indicator(labels, label_names)
+    pred = decide(proba, thresholds).astype(np.int8)
     errors = []
     if texts is not None:
         wrong = np.flatnonzero((pred != Y).any(axis=1))
@@ -129,15 +137,16 @@ def evaluate_predictions(
             errors.append({
                 "row": int(i),
                 "text": texts[i],
-                "true": "|".join(from_indicator(Y[i : i + 1])[0]),
-                "predicted": "|".join(from_indicator(pred[i : i + 1])[0]),
-                "scores": {label: round(float(p), 4) for label, p in zip(LABELS, proba[i])},
+                "true": "|".join(from_indicator(Y[i : i + 1], label_names)[0]),
+                "predicted": "|".join(from_indicator(pred[i : i + 1], label_names)[0]),
+                "scores": {label: round(float(p), 4) for label, p in zip(label_names, proba[i])},
             })
     return Evaluation(
-        metrics=label_metrics(Y, pred),
+        metrics=label_metrics(Y, pred, label_names),
         exact_match=float((pred == Y).all(axis=1).mean()) if len(Y) else 0.0,
-        recall_at_90_precision={label: recall_at_precision(Y[:, j], proba[:, j]) for j, label in enumerate(LABELS)},
-        calibration_error={label: expected_calibration_error(Y[:, j], proba[:, j]) for j, label in enumerate(LABELS)},
+        recall_at_90_precision={label: recall_at_precision(Y[:, j], proba[:, j]) for j, label in enumerate(label_names)},
+        calibration_error={label: expected_calibration_error(Y[:, j], proba[:, j]) for j, label in enumerate(label_names)},
         errors=errors,
         n=len(Y),
+        label_names=label_names,
     )

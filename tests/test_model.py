@@ -38,14 +38,16 @@ def test_predictions_have_the_documented_shapes(fitted):
     texts = ["petugas minta uang 100rb biar cepat", "ktp belum jadi tiga bulan", "jalan rusak"]
     proba = fitted.predict_proba(texts)
     assert proba.shape == (3, 3) and np.all((proba >= 0) & (proba <= 1))
-    predicted = fitted.predict(texts)
+    predicted = fitted.predict_labels(texts)
     assert len(predicted) == 3 and all(isinstance(p, tuple) and p for p in predicted)
     assert predicted[0] == ("illegal_fee",)
     assert predicted[1] == ("slow_service",)
     results = fitted.classify(texts)
     assert all(isinstance(r, Prediction) for r in results)
     assert results[0].label == "illegal_fee" and set(results[0].scores) == set(LABELS)
-    assert fitted.predict_indicator(texts).shape == (3, 3)
+    indicator = fitted.predict(texts)  # scikit-learn's multi-label form over classes_
+    assert indicator.shape == (3, 3) and indicator.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 0]]
+    assert list(fitted.classes_) == list(LABELS)
     assert fitted.decision_function(texts).shape == (3, 3)
 
 
@@ -103,12 +105,12 @@ def test_save_load_round_trip_gives_identical_predictions(fitted, tmp_path):
     again = load(path)
     probe = ["uang rokok 50rb", "antre sampai sore", "ayo lawan korupsi", ""]
     np.testing.assert_array_equal(fitted.predict_proba(probe), again.predict_proba(probe))
-    assert again.predict(probe) == fitted.predict(probe)
+    assert again.predict_labels(probe) == fitted.predict_labels(probe)
 
 
 def test_bundled_model_loads_and_predicts():
     model = load()
-    assert model.predict(["Disuruh bayar 200rb biar SIM cepat jadi"])[0] == ("illegal_fee",)
+    assert model.predict_labels(["Disuruh bayar 200rb biar SIM cepat jadi"])[0] == ("illegal_fee",)
     assert model.card_["training_data"]["rows"] > 0
 
 

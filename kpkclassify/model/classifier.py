@@ -7,18 +7,23 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from kpkclassify.features.cues import add_cues
 from kpkclassify.features.text_features import TextFeatures
-from kpkclassify.labels import LABELS, OTHER, from_indicator, to_indicator
+from kpkclassify.labels import OTHER, decide, from_indicator, label_set, to_indicator, top_label
+from kpkclassify.model.thresholds import best_threshold, fit_platt
 from kpkclassify.text import IndonesianPreprocessor
 
 _FEATURE_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -32,7 +37,7 @@ class Prediction:
         The single most likely label: the applying label with the highest probability,
         or ``"other"``.
     scores : dict of str to float
-        The probability of each of the three topical labels.
+        The probability of each label of the model.
     """
 
     labels: tuple[str, ...]
@@ -44,54 +49,51 @@ class Prediction:
 BATCH = 2048
 
 
+def _is_missing(value: object) -> bool:
+    """None, NaN, ``pandas.NA`` or ``NaT``, without importing pandas: a missing value is
+    not equal to itself, or cannot even say so (``pandas.NA``)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:
+        return True
+
+
 def _as_texts(X: Iterable[str] | str) -> list[str]:
     if isinstance(X, str):
         raise TypeError("expected a list of texts, got a single string; wrap it in a list: [text]")
     texts = []
     for i, t in enumerate(X):
-        if t is None or (isinstance(t, float) and np.isnan(t)):
-            texts.append("")
-        elif isinstance(t, str):
+        if isinstance(t, str):
             texts.append(t)
+        elif _is_missing(t):
+            texts.append("")
         else:
             raise TypeError(f"text {i} is a {type(t).__name__}, not a str")
     return texts
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-7, 1 - 1e-7)
-    return np.log(p / (1 - p))
-
-
-def best_threshold(y: np.ndarray, scores: np.ndarray, *, negative_weight: float = 1.0) -> float:
-    """The score threshold that maximises F1 on ``(y, scores)``.
-
-    ``negative_weight`` counts each negative example that many times, which mimics a
-    stream where the label is rarer than in the training data.
-    """
-    order = np.argsort(-scores, kind="stable")
-    sorted_scores, sorted_y = scores[order], y[order]
-    tp = np.cumsum(sorted_y)
-    fp = np.cumsum(1 - sorted_y) * negative_weight
-    positives = max(1, y.sum())
-    f1 = 2 * tp / (tp + fp + positives)
-    # Only cut between distinct scores.
-    valid = np.r_[sorted_scores[1:] < sorted_scores[:-1], True]
-    f1 = np.where(valid, f1, -1)
-    i = int(np.argmax(f1))
-    below = sorted_scores[i + 1] if i + 1 < len(sorted_scores) else 0.0
-    return float(np.clip((sorted_scores[i] + below) / 2, 0.05, 0.95))
-
-
 class Classifier(ClassifierMixin, BaseEstimator):
     """Multi-label classifier of Indonesian complaints and posts.
 
-    One logistic regression per label (``illegal_fee``, ``slow_service``, ``campaign``)
-    over word and character n-grams of preprocessed text; a text none of them fires
-    for is ``other``. Per-label decision thresholds are chosen by cross-validation.
+    One logistic regression per label (by default ``illegal_fee``, ``slow_service``,
+    ``campaign``) over word and character n-grams of preprocessed text; a text none of
+    them fires for is ``other``. Per-label decision thresholds are chosen by
+    cross-validation.
+
+    It follows scikit-learn's multi-label conventions: ``predict`` returns the 0/1
+    indicator matrix over ``classes_``, ``fit`` takes label strings or that matrix, and
+    ``score`` is macro-F1, so ``cross_val_score(clf, texts, Y, scoring="f1_macro")`` and
+    ``GridSearchCV`` work on raw texts.
 
     Parameters
     ----------
+    labels : str or sequence of str, optional
+        The label set: ours (``illegal_fee``, ``slow_service``, ``campaign``) by default,
+        or your own, e.g. ``["illegal_fee", "slow_service", "nepotism"]`` (or the string
+        ``"illegal_fee,slow_service,nepotism"``). A label in the training data outside
+        this set is an error. ``other`` is never a label: it is the empty set.
     preprocessor : IndonesianPreprocessor, optional
         The preprocessing; defaults to ``IndonesianPreprocessor()``.
     word_ngram_range : tuple of int, default=(1, 2)
@@ -107,7 +109,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
     class_weight : {"balanced"} or None, default="balanced"
     thresholds : "cv", float or dict, default="cv"
         ``"cv"`` picks each label's threshold by ``cv``-fold cross-validation on the
-        training data; a float or a ``{label: float}`` dict fixes them.
+        training data; a float or a ``{label: float}`` dict fixes them (a dict's keys
+        must be labels of the model; labels it leaves out get 0.5).
     negative_weight : float, default=1.0
         When choosing thresholds by cross-validation, count each negative example this
         many times (above 1 for streams where the labels are rarer than in training).
@@ -131,7 +134,9 @@ class Classifier(ClassifierMixin, BaseEstimator):
     features_ : TextFeatures
     estimators_ : list of LogisticRegression
         One per label.
-    thresholds_ : ndarray of shape (3,)
+    thresholds_ : ndarray of shape (n_labels,)
+    calibration_ : ndarray of shape (n_labels, 2) or None
+        Platt parameters ``(a, b)`` per label.
     cv_scores_ : dict
         Cross-validated precision, recall and F1 per label (when ``thresholds="cv"``).
 
@@ -139,12 +144,33 @@ class Classifier(ClassifierMixin, BaseEstimator):
     --------
     >>> clf = Classifier(cv=2).fit(texts, labels)          # doctest: +SKIP
     >>> clf.predict(["Disuruh bayar 200rb biar SIM cepat jadi"])  # doctest: +SKIP
+    array([[1, 0, 0]], dtype=int8)
+    >>> clf.predict_labels(["Disuruh bayar 200rb biar SIM cepat jadi"])  # doctest: +SKIP
     [('illegal_fee',)]
     """
+
+    _parameter_constraints: dict = {
+        "labels": [None, str, list, tuple],
+        "preprocessor": [None, IndonesianPreprocessor],
+        "word_ngram_range": [tuple, list],
+        "char_ngram_range": [None, tuple, list],
+        "subwords": [StrOptions({"oov", "all"})],
+        "min_df": [Interval(Integral, 1, None, closed="left")],
+        "cues": ["boolean"],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [StrOptions({"balanced"}), None],
+        "thresholds": [StrOptions({"cv"}), Interval(Real, 0, 1, closed="both"), dict],
+        "negative_weight": [Interval(Real, 0, None, closed="neither")],
+        "calibration": [StrOptions({"sigmoid"}), None],
+        "augment": [Interval(Integral, 0, None, closed="left")],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
         *,
+        labels: str | Sequence[str] | None = None,
         preprocessor: IndonesianPreprocessor | None = None,
         word_ngram_range: tuple[int, int] = (1, 2),
         char_ngram_range: tuple[int, int] | None = (3, 5),
@@ -160,6 +186,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         cv: int = 5,
         random_state: int = 0,
     ) -> None:
+        self.labels = labels
         self.preprocessor = preprocessor
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -174,6 +201,24 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.augment = augment
         self.cv = cv
         self.random_state = random_state
+
+    # -- checking parameters ----------------------------------------------------------
+    def _check_params(self, labels: tuple[str, ...]) -> None:
+        """What scikit-learn's constraints cannot say: ranges of n-gram sizes, threshold keys."""
+        self._validate_params()
+        for name in ("word_ngram_range", "char_ngram_range"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if len(value) != 2 or not all(isinstance(v, Integral) for v in value) or not 1 <= value[0] <= value[1]:
+                raise ValueError(f"{name} must be (low, high) with 1 <= low <= high, got {value!r}")
+        if isinstance(self.thresholds, dict):
+            unknown = sorted(set(self.thresholds) - set(labels))
+            if unknown:
+                raise ValueError(f"thresholds names unknown labels {unknown}; the labels are {', '.join(labels)}")
+            bad = {k: v for k, v in self.thresholds.items() if not (isinstance(v, Real) and 0 <= v <= 1)}
+            if bad:
+                raise ValueError(f"thresholds must be numbers from 0 to 1, got {bad}")
 
     # -- fitting --------------------------------------------------------------------
     def _new_features(self) -> TextFeatures:
@@ -192,30 +237,53 @@ class Classifier(ClassifierMixin, BaseEstimator):
             random_state=self.random_state,
         )
 
-    def _fit_models(self, features: TextFeatures, terms: Sequence[Sequence[str]], Y: np.ndarray) -> list[LogisticRegression]:
+    def _fit_models(self, features: TextFeatures, terms: Sequence[Sequence[str]], Y: np.ndarray,
+                    weight: np.ndarray | None) -> list[LogisticRegression]:
         matrix = features.fit_terms(terms).transform_terms(terms)
-        return [self._new_estimator().fit(matrix, Y[:, j]) for j in range(len(LABELS))]
+        return [self._new_estimator().fit(matrix, Y[:, j], sample_weight=weight) for j in range(Y.shape[1])]
 
-    def fit(self, X: Iterable[str], y: Iterable[str | Sequence[str]]) -> Classifier:
+    def _indicator(self, y: object, n: int, labels: tuple[str, ...]) -> np.ndarray:
+        """Labels in any accepted form -> an ``(n, n_labels)`` 0/1 matrix."""
+        if hasattr(y, "toarray"):  # a sparse indicator matrix
+            y = y.toarray()
+        array = np.asarray(y, dtype=object) if not isinstance(y, np.ndarray) else y
+        if array.ndim == 2:
+            try:
+                Y = np.asarray(array, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError("a 2-D y must be a 0/1 indicator matrix with one column per label") from None
+            if Y.shape != (n, len(labels)) or not np.isin(Y, (0, 1)).all():
+                raise ValueError(f"a 2-D y must be a 0/1 matrix of shape ({n}, {len(labels)}): one column per "
+                                 f"label of {labels}; got shape {Y.shape}")
+            return Y.astype(np.int8)
+        rows = list(y)  # type: ignore[call-overload]
+        if len(rows) != n:
+            raise ValueError(f"X has {n} texts but y has {len(rows)} label rows")
+        return to_indicator(rows, labels)
+
+    def fit(self, X: Iterable[str], y: object, sample_weight: object = None) -> Classifier:
         """Fit on raw texts and their labels.
 
         Parameters
         ----------
         X : iterable of str
-        y : iterable of str or of sequences of str
+        y : iterable of str or of sequences of str, or array-like of shape (n_texts, n_labels)
             Each row's labels: ``"illegal_fee"``, ``"illegal_fee|slow_service"``,
-            ``["campaign"]``, ``"other"`` or ``""``.
+            ``["campaign"]``, ``"other"`` or ``""``; or a 0/1 indicator matrix with one
+            column per label of the model.
+        sample_weight : array-like of shape (n_texts,), optional
+            Weight of each text in the fit, the thresholds and the calibration.
 
         Returns
         -------
         self
         """
+        labels = label_set(self.labels)
+        self._check_params(labels)
         texts = _as_texts(X)
-        y = list(y)
-        if len(texts) != len(y):
-            raise ValueError(f"X has {len(texts)} texts but y has {len(y)} label rows")
-        Y = to_indicator(y)
-        for j, label in enumerate(LABELS):
+        Y = self._indicator(y, len(texts), labels)
+        weight = None if sample_weight is None else _check_sample_weight(sample_weight, np.zeros((len(texts), 1)))
+        for j, label in enumerate(labels):
             count = int(Y[:, j].sum())
             if count < 2 or count > len(Y) - 2:
                 raise ValueError(
@@ -224,63 +292,58 @@ class Classifier(ClassifierMixin, BaseEstimator):
                 )
         features = self._new_features()
         terms = features.to_terms(texts)
-        noisy = self._noisy_terms(features, texts, y)
-        self.thresholds_ = self._thresholds(terms, Y, noisy)
+        if not any(t for t, raw in zip(terms, texts) if raw.strip()):
+            raise ValueError("no training text has any word: check the text column")
+        noisy = self._noisy_terms(features, texts, Y, labels)
+        copies = 1 + len(noisy)
+        self.labels_ = labels
+        self.classes_ = np.asarray(labels, dtype=object)
+        self.thresholds_ = self._thresholds(terms, Y, noisy, weight)
         self.estimators_ = self._fit_models(features, terms + [t for copy in noisy for t in copy],
-                                            np.vstack([Y] * (1 + len(noisy))))
+                                            np.vstack([Y] * copies), None if weight is None else np.tile(weight, copies))
         self.features_ = features
-        self.labels_ = LABELS
-        self.classes_ = np.asarray(LABELS, dtype=object)
+        self.__dict__.pop("card_", None)  # a card describes the fit it came with, not this one
         return self
 
-    def _noisy_terms(self, features: TextFeatures, texts: list[str], y: list) -> list[list[list[str]]]:
+    def _noisy_terms(self, features: TextFeatures, texts: list[str], Y: np.ndarray,
+                     labels: tuple[str, ...]) -> list[list[list[str]]]:
         """The terms of each noisy copy of the training texts, one list per copy, aligned with them."""
         from kpkclassify.model.augment import augment
 
         if not self.augment:
             return []
-        noisy_texts, _ = augment(texts, y, self.augment, seed=self.random_state)
+        noisy_texts, _ = augment(texts, from_indicator(Y, labels), self.augment, seed=self.random_state)
         n = len(texts)
         return [features.to_terms(noisy_texts[n * (k + 1) : n * (k + 2)]) for k in range(self.augment)]
 
-    def _thresholds(self, terms: list[list[str]], Y: np.ndarray, noisy: list | None = None) -> np.ndarray:
+    def _thresholds(self, terms: list[list[str]], Y: np.ndarray, noisy: list, weight: np.ndarray | None) -> np.ndarray:
         self.cv_scores_ = {}
         self.calibration_ = None
+        labels = self.labels_
         if isinstance(self.thresholds, dict):
-            return np.asarray([float(self.thresholds.get(label, 0.5)) for label in LABELS])
+            return np.asarray([float(self.thresholds.get(label, 0.5)) for label in labels])
         if self.thresholds != "cv":
-            return np.full(len(LABELS), float(self.thresholds))
-        scores = self.cross_val_scores(terms, Y, noisy)
-        self.calibration_ = self._fit_calibration(scores, Y)
+            return np.full(len(labels), float(self.thresholds))
+        scores = self.cross_val_scores(terms, Y, noisy, weight)
+        if self.calibration == "sigmoid":
+            self.calibration_ = np.asarray([fit_platt(scores[:, j], Y[:, j], weight) for j in range(Y.shape[1])])
         scores = self._calibrate(scores)
-        thresholds = np.asarray(
-            [best_threshold(Y[:, j], scores[:, j], negative_weight=self.negative_weight) for j in range(len(LABELS))]
-        )
+        thresholds = np.asarray([
+            best_threshold(Y[:, j], scores[:, j], negative_weight=self.negative_weight, sample_weight=weight)
+            for j in range(len(labels))
+        ])
         from kpkclassify.metrics import label_metrics
 
-        self.cv_scores_ = label_metrics(Y, (scores >= thresholds).astype(np.int8))
+        self.cv_scores_ = label_metrics(Y, decide(scores, thresholds).astype(np.int8), labels)
         return thresholds
 
-    def _fit_calibration(self, scores: np.ndarray, Y: np.ndarray) -> np.ndarray | None:
-        """Platt scaling per label, fitted on out-of-fold probabilities: ``(a, b)`` rows."""
-        if self.calibration is None:
-            return None
-        if self.calibration != "sigmoid":
-            raise ValueError(f"calibration must be 'sigmoid' or None, got {self.calibration!r}")
-        params = []
-        for j in range(Y.shape[1]):
-            logit = _logit(scores[:, j]).reshape(-1, 1)
-            platt = LogisticRegression(C=1e6, solver="lbfgs").fit(logit, Y[:, j])
-            params.append((float(platt.coef_[0, 0]), float(platt.intercept_[0])))
-        return np.asarray(params)
-
     def _calibrate(self, proba: np.ndarray) -> np.ndarray:
-        calibration = getattr(self, "calibration_", None)
-        if calibration is None:
-            return proba
-        return 1.0 / (1.0 + np.exp(-(_logit(proba) * calibration[:, 0] + calibration[:, 1])))
+        from kpkclassify.model.thresholds import apply_platt
 
-    def cross_val_scores(self, terms: list[list[str]], Y: np.ndarray, noisy: list | None = None) -> np.ndarray:
+        return apply_platt(proba, getattr(self, "calibration_", None))
+
+    def cross_val_scores(self, terms: list[list[str]], Y: np.ndarray, noisy: list | None = None,
+                         weight: np.ndarray | None = None) -> np.ndarray:
         """Out-of-fold probabilities for preprocessed ``terms`` (features refit per fold;
         noisy copies, if any, join the training folds only)."""
         noisy = noisy or []
@@ -290,10 +353,12 @@ class Classifier(ClassifierMixin, BaseEstimator):
         strata = np.where(counts[strata] >= self.cv, strata, int(np.argmax(counts)))
         folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
         out = np.zeros(Y.shape, dtype=np.float64)
+        copies = 1 + len(noisy)
         for train, test in folds.split(np.zeros(len(terms)), strata):
             features = self._new_features()
             fold_terms = [terms[i] for i in train] + [copy[i] for copy in noisy for i in train]
-            models = self._fit_models(features, fold_terms, np.vstack([Y[train]] * (1 + len(noisy))))
+            fold_weight = None if weight is None else np.tile(weight[train], copies)
+            models = self._fit_models(features, fold_terms, np.vstack([Y[train]] * copies), fold_weight)
             matrix = features.transform_terms([terms[i] for i in test])
             for j, model in enumerate(models):
                 out[test, j] = model.predict_proba(matrix)[:, 1]
@@ -306,6 +371,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
         pipeline's arrays in the processor's caches (faster than one huge batch)."""
         check_is_fitted(self, "estimators_")
         texts = _as_texts(X)
+        if not texts:
+            return np.zeros((0, len(self.estimators_)), dtype=np.float64)
         if len(texts) <= BATCH:
             return score(self.features_.transform(texts))
         return np.vstack([score(self.features_.transform(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)])
@@ -315,41 +382,57 @@ class Classifier(ClassifierMixin, BaseEstimator):
         return self._calibrate(np.column_stack([m.predict_proba(matrix)[:, 1] for m in self.estimators_]))
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
-        """Per-label probabilities, shape ``(n_texts, 3)``, columns in the order of ``labels_``."""
+        """Per-label probabilities, shape ``(n_texts, n_labels)``, columns in the order of ``classes_``."""
         return self._per_batch(X, self.predict_proba_matrix)
 
     def decision_function(self, X: Iterable[str]) -> np.ndarray:
-        """Per-label linear scores, shape ``(n_texts, 3)``."""
+        """Per-label linear scores, shape ``(n_texts, n_labels)``."""
         return self._per_batch(X, lambda matrix: np.column_stack([m.decision_function(matrix)
                                                                    for m in self.estimators_]))
 
-    def predict_indicator(self, X: Iterable[str]) -> np.ndarray:
-        """A 0/1 matrix of shape ``(n_texts, 3)``: which labels apply."""
-        return (self.predict_proba(X) >= self.thresholds_).astype(np.int8)
+    def predict(self, X: Iterable[str]) -> np.ndarray:
+        """The 0/1 indicator matrix of shape ``(n_texts, n_labels)`` over ``classes_``
+        (scikit-learn's multi-label form; a row of zeros is ``other``).
 
-    def predict(self, X: Iterable[str]) -> list[tuple[str, ...]]:
-        """One tuple of labels per text; ``("other",)`` when none applies."""
-        return from_indicator(self.predict_indicator(X))
+        For label names use :meth:`predict_labels`; for probabilities and the top label,
+        :meth:`classify`.
+        """
+        return decide(self.predict_proba(X), self.thresholds_).astype(np.int8)
+
+    def predict_labels(self, X: Iterable[str]) -> list[tuple[str, ...]]:
+        """One tuple of label names per text; ``("other",)`` when none applies."""
+        return from_indicator(self.predict(X), self.labels_)
 
     def classify(self, X: Iterable[str]) -> list[Prediction]:
         """Rich results: labels, the single top label, and per-label probabilities."""
         return self.predictions_from_proba(self.predict_proba(X))
 
     def predictions_from_proba(self, proba: np.ndarray) -> list[Prediction]:
+        """:class:`Prediction` s from probabilities of this model (rows of :meth:`predict_proba`)."""
         check_is_fitted(self, "thresholds_")
-        applies = proba >= self.thresholds_
-        results = []
-        for row, hits in zip(proba, applies):
-            labels = tuple(LABELS[j] for j in np.flatnonzero(hits)) or (OTHER,)
-            top = LABELS[int(np.argmax(np.where(hits, row, -1)))] if hits.any() else OTHER
-            results.append(Prediction(labels, top, {label: float(p) for label, p in zip(LABELS, row)}))
-        return results
+        applies = decide(proba, self.thresholds_)
+        labels = self.labels_
+        return [
+            Prediction(tuple(labels[j] for j in np.flatnonzero(hits)) or (OTHER,), top,
+                       {label: float(p) for label, p in zip(labels, row)})
+            for row, hits, top in zip(proba, applies, top_label(proba, applies, labels))
+        ]
 
-    def score(self, X: Iterable[str], y: Iterable[str | Sequence[str]], sample_weight: object = None) -> float:
-        """Macro-averaged F1 over the three labels (used by ``GridSearchCV``)."""
+    def score(self, X: Iterable[str], y: object, sample_weight: object = None) -> float:
+        """Macro-averaged F1 over the labels (what ``GridSearchCV`` maximises).
+
+        Parameters
+        ----------
+        X : iterable of str
+        y : labels in any form :meth:`fit` takes
+        sample_weight : array-like of shape (n_texts,), optional
+        """
         from sklearn.metrics import f1_score
 
-        return float(f1_score(to_indicator(list(y)), self.predict_indicator(X), average="macro", zero_division=0))
+        check_is_fitted(self, "estimators_")
+        texts = _as_texts(X)
+        Y = self._indicator(y, len(texts), self.labels_)
+        return float(f1_score(Y, self.predict(texts), average="macro", zero_division=0, sample_weight=sample_weight))
 
     def evaluate(self, X: Iterable[str], y: Iterable, *, n_errors: int = 10):
         """Precision, recall and F1 per label on labelled data, plus the most confident errors.
@@ -368,11 +451,17 @@ class Classifier(ClassifierMixin, BaseEstimator):
         from kpkclassify.metrics import evaluate_predictions
 
         texts = _as_texts(X)
-        return evaluate_predictions(list(y), self.predict_proba(texts), self.thresholds_, texts, n_errors=n_errors)
+        return evaluate_predictions(list(y), self.predict_proba(texts), self.thresholds_, texts,
+                                    n_errors=n_errors, label_names=self.labels_)
 
     # -- explaining -----------------------------------------------------------------
     def explain(self, text: str, *, top: int = 5, labels: Sequence[str] | None = None) -> dict[str, list[tuple[str, float]]]:
         """The words of ``text`` that pushed each label's score up most.
+
+        The weights are the model's own: each feature of the row the model scores (word
+        n-grams, sub-words and cues) times its coefficient, shared among the words it
+        comes from. Cues that belong to no single word (the text's length, a question
+        mark, a hashtag) are shown in brackets, e.g. ``[cue: question]``.
 
         Parameters
         ----------
@@ -404,8 +493,15 @@ class Classifier(ClassifierMixin, BaseEstimator):
                 if word not in term_words[term]:
                     term_words[term].append(word)
         sequence = [t for _, terms in aligned for t in terms]
+        if self.features_.cues:
+            cues = add_cues(sequence, text)[len(sequence):]
+            for cue in cues:
+                name = cue.strip("_")
+                shown = f"[cue: {name[4:] if name.startswith('cue_') else name}]"
+                term_words[cue] = list(term_words.get(cue[4:], [])) if cue.startswith("neg_") else [shown]
+            sequence = sequence + cues
         vectorizer = self.features_.vectorizer_
-        matrix = vectorizer.transform([sequence])
+        row = self.features_.transform([text]).getrow(0)  # the row the model scores
         # Which terms each column of this text comes from: a term's own columns, and each
         # bigram's column shared by its two terms.
         owners: dict[int, list[str]] = defaultdict(list)
@@ -417,18 +513,18 @@ class Classifier(ClassifierMixin, BaseEstimator):
             if column is not None:
                 owners[column] += [a, b]
         if labels is None:
-            labels = [p for p in self.predict([text])[0] if p != OTHER]
+            labels = [p for p in self.predict_labels([text])[0] if p != OTHER]
         result: dict[str, list[tuple[str, float]]] = {}
-        row = matrix.getrow(0)
         for label in labels:
-            coef = self.estimators_[LABELS.index(label)].coef_.ravel()
+            coef = self.estimators_[self.labels_.index(label)].coef_.ravel()
             weights: dict[str, float] = defaultdict(float)
             for column, value in zip(row.indices, row.data):
                 terms = owners.get(int(column), [])
                 contribution = float(coef[column] * value)
                 for term in terms:
-                    for word in term_words.get(term, []):
-                        weights[word] += contribution / len(terms)
+                    words = term_words.get(term, [])
+                    for word in words:
+                        weights[word] += contribution / len(terms) / len(words)
             ranked = sorted(((w, round(v, 4)) for w, v in weights.items() if v > 0), key=lambda p: -p[1])
             result[label] = ranked[:top]
         return result
@@ -452,6 +548,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
         return tags
 
 
