@@ -205,7 +205,6 @@ class Classifier(ClassifierMixin, BaseEstimator):
     # -- checking parameters ----------------------------------------------------------
     def _check_params(self, labels: tuple[str, ...]) -> None:
         """What scikit-learn's constraints cannot say: ranges of n-gram sizes, threshold keys."""
-        self._validate_params()
         for name in ("word_ngram_range", "char_ngram_range"):
             value = getattr(self, name)
             if value is None:
@@ -278,6 +277,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        self._validate_params()
         labels = label_set(self.labels)
         self._check_params(labels)
         texts = _as_texts(X)
