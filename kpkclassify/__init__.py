@@ -49,6 +49,10 @@ _EXPORTS = {
     "suggest_file": ".workflows.suggest",
     "Suggestion": ".workflows.suggest",
     "html_report": ".workflows.report",
+    "classify_frame": ".workflows.frame",
+    "resolve_model": ".persist",
+    "label_set": ".labels",
+    "decide": ".labels",
     "LABELS": ".labels",
     "OTHER": ".labels",
     "parse_labels": ".labels",
@@ -71,11 +75,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from kpkclassify.metrics import Evaluation, evaluate_predictions
     from kpkclassify.workflows.evaluate import compare, compare_table
     from kpkclassify.workflows.report import html_report
+    from kpkclassify.workflows.frame import classify_frame
     from kpkclassify.features import TextFeatures
     from kpkclassify.exceptions import DataError, InputError, KpkError, LabelError, ModelLoadError
-    from kpkclassify.labels import LABELS, OTHER, format_labels, parse_labels
+    from kpkclassify.labels import LABELS, OTHER, decide, format_labels, label_set, parse_labels
     from kpkclassify.model import Classifier, Prediction
-    from kpkclassify.persist import bundled_model_path, load, model_card, save
+    from kpkclassify.persist import bundled_model_path, load, model_card, resolve_model, save
     from kpkclassify.workflows.train import train
     from kpkclassify.text import IndonesianPreprocessor, extract_amounts, normalize, preprocess, stem, tokenize
 

@@ -14,9 +14,12 @@ import zipfile
 import tempfile
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpkclassify.exceptions import ModelLoadError
+
+if TYPE_CHECKING:  # pragma: no cover - persistence knows the model only by its type name
+    from kpkclassify.model import Classifier
 
 #: The model file format this version writes. 2: the layout of concept subpackages (types
 #: named by their new modules). Files of an older format load (their type names below).
@@ -82,7 +85,7 @@ def save(model: Any, path: str | os.PathLike) -> None:
         card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = None) -> Any:
+def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = None) -> Classifier:
     """Load a model saved by :func:`save` (or the bundled model when ``path`` is None).
 
     Parameters
@@ -148,3 +151,16 @@ def _release_freed_memory() -> None:
 def model_card(model: Any) -> dict:
     """The model card stored in a model (empty when it has none)."""
     return dict(getattr(model, "card_", None) or {})
+
+
+def resolve_model(model: Classifier | str | os.PathLike | None) -> Classifier:
+    """The one way every workflow turns its ``model`` argument into a model.
+
+    ``None`` is the bundled model, a path is loaded with :func:`load`, and a fitted model
+    (anything with ``predict_proba``) is used as it is.
+    """
+    if model is None or isinstance(model, (str, os.PathLike)):
+        return load(model)
+    if not hasattr(model, "predict_proba"):
+        raise TypeError(f"model must be None, a path or a fitted Classifier, got {type(model).__name__}")
+    return model

@@ -153,3 +153,14 @@ def test_explain_uses_the_row_the_model_scores(fitted):
     # every positive contribution of the row is attributed to some word or cue (no more, no less)
     assert sum(w for _, w in explanation) == pytest.approx(positive, rel=0.05) or sum(w for _, w in explanation) <= positive + 1e-6
     assert any(word == "200rb" for word, _ in explanation)
+
+
+def test_classify_frame_keeps_the_series_index(fitted):
+    pd = pytest.importorskip("pandas")
+    from kpkclassify import classify_frame
+
+    texts = pd.Series(["petugas minta uang 100rb biar ktp cepat jadi", "jalan rusak parah"], index=[10, 20])
+    frame = classify_frame(texts, model=fitted)
+    assert list(frame.index) == [10, 20]
+    assert list(frame.columns) == ["labels", "label", "p_illegal_fee", "p_slow_service", "p_campaign"]
+    assert frame.loc[10, "labels"] == "illegal_fee" and frame.loc[20, "label"] == "other"
