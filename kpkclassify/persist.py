@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 import zipfile
 import tempfile
 from importlib import resources
@@ -119,7 +120,13 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
             "Load only models you trust; pass trusted=[...] to allow types whose code you have read"
         )
     try:
-        model = sio.load(path, trusted=sorted(set(untrusted)))
+        with warnings.catch_warnings():
+            # The scikit-learn parts of our models are fitted LogisticRegressions, whose
+            # state (coef_, intercept_, classes_) means the same in every scikit-learn this
+            # package supports (see pyproject.toml); a model saved under another one of those
+            # versions is fine, and the shapes are checked below.
+            warnings.filterwarnings("ignore", category=_inconsistent_version_warning())
+            model = sio.load(path, trusted=sorted(set(untrusted)))
     except Exception as exc:
         raise ModelLoadError(f"{path}: could not be loaded ({type(exc).__name__}: {exc})") from exc
     _release_freed_memory()
@@ -164,3 +171,9 @@ def resolve_model(model: Classifier | str | os.PathLike | None) -> Classifier:
     if not hasattr(model, "predict_proba"):
         raise TypeError(f"model must be None, a path or a fitted Classifier, got {type(model).__name__}")
     return model
+
+
+def _inconsistent_version_warning() -> type[Warning]:
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    return InconsistentVersionWarning
