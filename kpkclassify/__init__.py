@@ -54,6 +54,7 @@ _EXPORTS = {
     "tokenize": ".text",
     "stem": ".text",
     "extract_amounts": ".text",
+    "mask_personal": ".text",
     "IndonesianPreprocessor": ".text",
 }
 
@@ -72,7 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._model import Classifier, Prediction
     from ._persist import ModelLoadError, bundled_model_path, load, model_card, save
     from ._train import train
-    from .text import IndonesianPreprocessor, extract_amounts, normalize, preprocess, stem, tokenize
+    from .text import IndonesianPreprocessor, extract_amounts, mask_personal, normalize, preprocess, stem, tokenize
 
 
 def __getattr__(name: str) -> Any:

@@ -176,6 +176,12 @@ def compare(data, models: Sequence, *, names: Sequence[str] | None = None, text_
     -------
     dict of str to Evaluation
         In the order given; render with :func:`compare_table`.
+
+    Raises
+    ------
+    DataError
+        A row with an unknown label or an empty text, listed with its file and line as
+        :func:`kpkclassify.train` lists them: every model must be scored on every row.
     """
     from ._data import LabelledData, read_labelled
     from ._persist import load

@@ -53,13 +53,39 @@ def _as_texts(X: Iterable[str] | str) -> list[str]:
         raise TypeError("expected a list of texts, got a single string; wrap it in a list: [text]")
     texts = []
     for i, t in enumerate(X):
-        if t is None or (isinstance(t, float) and np.isnan(t)):
-            texts.append("")
-        elif isinstance(t, str):
+        if isinstance(t, str):
             texts.append(t)
+        elif is_missing(t):  # an empty cell of a data frame: no text
+            texts.append("")
         else:
             raise TypeError(f"text {i} is a {type(t).__name__}, not a str")
     return texts
+
+
+def is_missing(value: object) -> bool:
+    """Whether ``value`` is a missing value: ``None``, a NaN of any float type, ``NaT`` or
+    ``pd.NA`` (recognised without importing pandas: a missing value is not equal to itself,
+    and ``pd.NA``'s comparison is NA again, which refuses to be a bool)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA
+        return True
+    except ValueError:  # an array: its truth is ambiguous, and it is not a text either
+        return False
+
+
+def _require_words(texts: list[str]) -> None:
+    """Refuse training data without a single word: the model would learn only its priors
+    and then score every text alike. Stops at the first text with a word (cheap)."""
+    from .text import tokenize
+
+    if not any(text.strip() and tokenize(text) for text in texts):
+        raise ValueError(
+            f"no text has any word: all {len(texts)} training texts are empty or only punctuation; "
+            "check that the text column holds the texts (e.g. --text-column)"
+        )
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -218,6 +244,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         y = list(y)
         if len(texts) != len(y):
             raise ValueError(f"X has {len(texts)} texts but y has {len(y)} label rows")
+        _require_words(texts)
         Y = to_indicator(y)
         for j, label in enumerate(LABELS):
             count = int(Y[:, j].sum())
@@ -311,6 +338,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
         pipeline's arrays in the processor's caches (faster than one huge batch)."""
         check_is_fitted(self, "estimators_")
         texts = _as_texts(X)
+        if not texts:  # scikit-learn refuses a matrix of zero rows; the answer is known
+            return np.zeros((0, len(self.estimators_)), dtype=np.float64)
         if len(texts) <= BATCH:
             return score(self.features_.transform(texts))
         return np.vstack([score(self.features_.transform(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)])
