@@ -5,8 +5,10 @@ Usage: python datasets/make_split.py [SOURCE.csv ...]
 
 Reads the given corpus files (by default datasets/train.csv and datasets/test.csv, so
 running it again is a no-op), gives each row a stable id from its text, and splits the
-rows 85/15, stratified by label set and register, with a fixed seed. Rows keep their
-metadata columns. Deterministic: the same rows always land in the same split.
+round-1 rows 85/15, stratified by label set and register, with a fixed seed. Rows keep their
+metadata columns. Deterministic: the same rows always land in the same split. Round-2 rows
+(``round`` = 2) were split by writer instead (datasets/round2/second_read.py: the training
+writers' rows are all in train.csv, the test writer's in test_round2.csv) and stay in train.csv.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-COLUMNS = ["id", "text", "labels", "register", "service", "region", "hard", "hard_kind"]
+COLUMNS = ["id", "text", "labels", "register", "service", "region", "hard", "hard_kind", "kind", "round"]
 TEST_SHARE = 0.15
 SEED = 20261126
 
@@ -36,7 +38,10 @@ def main(sources: list[str]) -> None:
             for row in csv.DictReader(fh):
                 row = {c: (row.get(c) or "").strip() for c in COLUMNS}
                 row["id"] = row_id(row["text"])
+                row["round"] = row["round"] or "1"
                 rows.append(row)
+    round2 = [r for r in rows if r["round"] == "2"]
+    rows = [r for r in rows if r["round"] != "2"]
     rows.sort(key=lambda r: r["id"])
     strata = defaultdict(list)
     for row in rows:
@@ -49,6 +54,7 @@ def main(sources: list[str]) -> None:
         n_test = round(len(group) * TEST_SHARE)
         test += group[:n_test]
         train += group[n_test:]
+    train += round2
     for name, part in (("train.csv", train), ("test.csv", test)):
         part.sort(key=lambda r: r["id"])
         with open(HERE / name, "w", newline="", encoding="utf-8") as fh:

@@ -33,10 +33,11 @@ def table(title: str, counter: Counter, total: int, limit: int | None = None) ->
 
 def main() -> None:
     rows = {}
-    for split in ("train", "test"):
+    for split in ("train", "test", "test_round2"):
         with open(HERE / f"{split}.csv", newline="", encoding="utf-8") as fh:
             rows[split] = list(csv.DictReader(fh))
-    everything = rows["train"] + rows["test"]
+    everything = rows["train"] + rows["test"] + rows["test_round2"]
+    round2 = [r for r in everything if r.get("round") == "2"]
     n = len(everything)
     labels = Counter()
     for r in everything:
@@ -47,15 +48,20 @@ def main() -> None:
         w = len(r["text"].split())
         bands["5-10" if w <= 10 else "11-30" if w <= 30 else "31-60" if w <= 60 else "61-120" if w <= 120 else "121-250"] += 1
     parts = [
-        f"{n} rows: {len(rows['train'])} in train.csv, {len(rows['test'])} in test.csv.\n",
-        "**Rows per label** (a row with two labels counts under both)\n\n| label | rows | train | test |\n|---|---|---|---|\n"
+        f"{n} rows: {len(rows['train'])} in train.csv ({len(rows['train']) - sum(r.get('round') == '2' for r in rows['train'])} "
+        f"of round 1, {sum(r.get('round') == '2' for r in rows['train'])} of round 2), {len(rows['test'])} in test.csv (round 1), "
+        f"{len(rows['test_round2'])} in test_round2.csv (round 2).\n",
+        "**Rows per label** (a row with two labels counts under both)\n\n| label | rows | train | test | test_round2 |\n|---|---|---|---|---|\n"
         + "\n".join(
             f"| {l} | {labels[l]} | {sum(l in r['labels'].split('|') for r in rows['train'])} | "
-            f"{sum(l in r['labels'].split('|') for r in rows['test'])} |" for l in LABELS)
+            f"{sum(l in r['labels'].split('|') for r in rows['test'])} | "
+            f"{sum(l in r['labels'].split('|') for r in rows['test_round2'])} |" for l in LABELS)
         + f"\n| two or more labels | {sum('|' in r['labels'] for r in everything)} | | |"
         + f"\n| hard cases (hard=1) | {sum(r['hard'] == '1' for r in everything)} | | |\n",
         table("Label combinations", combos, n),
         table("Registers", Counter(r["register"] for r in everything), n),
+        table("Round 2: registers", Counter(r["register"] for r in round2), len(round2)),
+        table("Round 2: kinds of text (top 40)", Counter(r["kind"] for r in round2), len(round2), 40),
         table("Services (top 30)", Counter(r["service"] for r in everything), n, 30),
         table("Regions (top 40)", Counter(r["region"] for r in everything), n, 40),
         table("Length in words", bands, n),
@@ -72,6 +78,12 @@ def main() -> None:
             + ", ".join(f"{k} {v:.3f}" for k, v in data["kappa"].items())
             + f". {data['disagreements']} disagreements were resolved by a third reader against the label guide.\n"
         )
+        for part, figures in data.get("round2", {}).items():
+            parts.append(
+                f"Round 2, `{part}`: {figures['rows']} rows, exact agreement {100 * figures['exact_agreement']:.1f}%, kappa "
+                + ", ".join(f"{k} {v:.3f}" for k, v in figures["kappa"].items())
+                + f"; {figures['disagreements_decided_by_third_reader']} decided by a third reader.\n"
+            )
     text = "\n".join(parts)
     if "--write" in sys.argv:
         readme = HERE / "README.md"

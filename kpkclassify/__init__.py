@@ -35,6 +35,7 @@ _EXPORTS = {
     "DataError": ".exceptions",
     "LabelError": ".exceptions",
     "ModelLoadError": ".exceptions",
+    "OutputError": ".exceptions",
     "train": ".workflows.train",
     "read_labelled": ".io.labelled",
     "LabelledData": ".io.labelled",
@@ -62,6 +63,7 @@ _EXPORTS = {
     "tokenize": ".text",
     "stem": ".text",
     "extract_amounts": ".text",
+    "mask_personal": ".text",
     "IndonesianPreprocessor": ".text",
 }
 
@@ -77,12 +79,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from kpkclassify.workflows.report import html_report
     from kpkclassify.workflows.frame import classify_frame
     from kpkclassify.features import TextFeatures
-    from kpkclassify.exceptions import DataError, InputError, KpkError, LabelError, ModelLoadError
+    from kpkclassify.exceptions import DataError, InputError, KpkError, LabelError, ModelLoadError, OutputError
     from kpkclassify.labels import LABELS, OTHER, decide, format_labels, label_set, parse_labels
     from kpkclassify.model import Classifier, Prediction
     from kpkclassify.persist import bundled_model_path, load, model_card, resolve_model, save
     from kpkclassify.workflows.train import train
-    from kpkclassify.text import IndonesianPreprocessor, extract_amounts, normalize, preprocess, stem, tokenize
+    from kpkclassify.text import IndonesianPreprocessor, extract_amounts, mask_personal, normalize, preprocess, stem, tokenize
 
 
 def __getattr__(name: str) -> Any:

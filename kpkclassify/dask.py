@@ -131,17 +131,11 @@ def classify_files(
         The number of rows written.
     """
     _require_dask()
-    from kpkclassify.io.tables import InputError
-
-    for pattern in [inputs] if isinstance(inputs, str) else inputs:
-        if str(pattern).lower().endswith((".xlsx", ".jsonl", ".ndjson")):
-            raise InputError(f"{pattern}: the Dask engine reads CSV files only; convert it to CSV or "
-                             "classify it without --engine dask")
+    patterns = [str(p) for p in ([inputs] if isinstance(inputs, str) else inputs)]
+    _check_files(patterns, output, model)
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
-    if "*" not in output:
-        raise ValueError(f"{output}: the output must be a pattern with '*', e.g. out/part-*.csv")
     cluster = None
     if scheduler:
         client = Client(scheduler)
@@ -152,10 +146,50 @@ def classify_files(
     try:
         ddf = dd.read_csv(inputs, dtype=str, keep_default_na=False, blocksize=blocksize, sep=delimiter)
         result = classify_dataframe(ddf, text_column=text_column, model=model)
-        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-        result.to_csv(output, index=False, sep=delimiter)
-        return int(result.map_partitions(len).sum().compute())
+        return _write_parts(result, output, delimiter)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _check_files(patterns: list[str], output: str, model: Any) -> None:
+    """Refuse, before a cluster starts: inputs we cannot split, input patterns matching no
+    file, an output that is not a pattern, and an output pattern matching an input."""
+    import glob
+
+    from kpkclassify.io.tables import InputError, OutputTarget, check_outputs
+
+    for pattern in patterns:
+        if pattern.lower().endswith((".xlsx", ".jsonl", ".ndjson")):
+            raise InputError(f"{pattern}: the Dask engine reads CSV files only; convert it to CSV or "
+                             "classify it without --engine dask")
+        if "://" not in pattern and not glob.glob(pattern):
+            raise InputError(f"{pattern}: no file matches; check the path (quote a glob so that "
+                             "the shell leaves it to kpkclassify)")
+    if "*" not in output:
+        raise ValueError(f"{output}: the output must be a pattern with '*', e.g. out/part-*.csv")
+    check_outputs([*patterns, model], [OutputTarget(output, pattern=True)])
+
+
+def _write_parts(result: Any, output: str, delimiter: str) -> int:
+    """Write one file per partition, each atomically, and count the rows in the same pass
+    (``to_csv`` and then a count computed every partition twice). Returns the rows."""
+    import dask
+    from fsspec.utils import build_name_function
+
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    parts = result.to_delayed()
+    name = build_name_function(max(0, len(parts) - 1))  # zero-padded: names sort in input order
+    writes = [dask.delayed(_write_part)(part, output.replace("*", name(i)), delimiter)
+              for i, part in enumerate(parts)]
+    return int(sum(dask.compute(*writes)))
+
+
+def _write_part(frame: Any, path: str, delimiter: str) -> int:
+    """Write one partition (runs on a worker) and return its rows."""
+    from kpkclassify.io.tables import atomic_output
+
+    with atomic_output(path, "utf-8") as handle:
+        frame.to_csv(handle, index=False, sep=delimiter)
+    return len(frame)

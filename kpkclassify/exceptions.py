@@ -7,6 +7,7 @@ problems below it) naming the file, the row or column, and what to do next.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 
 _MAX_PROBLEMS_SHOWN = 20
@@ -29,6 +30,24 @@ class DataError(InputError):
         more = len(self.problems) - _MAX_PROBLEMS_SHOWN
         extra = f"\n  ... and {more} more" if more > 0 else ""
         super().__init__(f"{len(self.problems)} problem(s) in the labelled data:\n{shown}{extra}")
+
+
+class OutputError(KpkError, OSError):
+    """Writing an output failed; ``str()`` is one line naming the output, the reason and what to do."""
+
+    def __str__(self) -> str:
+        return f"cannot write {self.filename}: {self.strerror}{write_hint(self.errno)}"
+
+
+def write_hint(code: int | None) -> str:
+    """The advice that follows the reason of a failed write with this ``errno``."""
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "; free some space or write elsewhere (nothing was written)"
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "; choose a folder you can write to"
+    if code in (errno.ENOENT, errno.ENOTDIR):
+        return "; create the folder first or choose another path"
+    return ""
 
 
 class LabelError(KpkError, ValueError):

@@ -12,10 +12,11 @@ import json
 import os
 import warnings
 import zipfile
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from kpkclassify.exceptions import ModelLoadError
 
@@ -43,6 +44,27 @@ FORMAT_1_TYPES: tuple[str, ...] = (
 
 DEFAULT_MODEL = "default.skops"
 
+# What a model file may inflate to, checked from the zip directory before skops inflates
+# anything (zipfile never inflates a member past its declared size, so the declared sizes
+# bound the memory). The bundled model is 4.6 MB compressed and 8 MB inflated; a model
+# trained on a hundred times more data, with millions of n-grams, stays in the hundreds
+# of MB. 1 GiB leaves that margin while a 4 GB bomb, loaded by every batch worker, is
+# refused before it costs a byte.
+MAX_MODEL_BYTES = 1 << 30
+#: The largest member, one learned array: a float64 coefficient vector of 64M features
+#: (the bundled model has 177k).
+MAX_MEMBER_BYTES = 512 << 20
+#: The schema (structure, no arrays): 116 KB for the bundled model.
+MAX_SCHEMA_BYTES = 64 << 20
+MAX_MEMBERS = 10_000
+#: Learned float arrays deflate 1.1-10x and the schema about 20x; deflate can reach about
+#: 1000x only on repetitive filler, which is what a bomb is made of. Small members are
+#: exempt: their ratio costs nothing whatever it is.
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECKED_ABOVE = 1 << 20
+#: Sizes the bucket-to-column table (int32) that loading builds: 2**20 by default.
+MAX_BUCKETS = 1 << 26
+
 
 def bundled_model_path() -> Path:
     """The path of the model shipped with the package."""
@@ -66,24 +88,32 @@ def save(model: Any, path: str | os.PathLike) -> None:
     """
     import skops.io as sio
 
-    model.model_format_ = MODEL_FORMAT  # the format this file is written in, checked by load()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-        from kpkclassify.io.tables import file_mode
+    from kpkclassify.io.tables import atomic_output, check_outputs, is_stream, output_error
 
-        os.chmod(tmp, file_mode())  # mkstemp makes it private; a model is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    model.model_format_ = MODEL_FORMAT  # the format this file is written in, checked by load()
     card = getattr(model, "card_", None)
-    if card:
-        card_path = path.with_name(path.name + ".card.json")
-        card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Never over the data the model was trained on (its card lists the files).
+    sources = [s for s in (card or {}).get("training_data", {}).get("sources", []) if os.path.exists(s)]
+    outputs = model_outputs(path) if card else model_outputs(path)[:1]
+    check_outputs(sources, outputs)
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(exc, str(path)) from None
+    with atomic_output(path, None, inputs=sources) as handle:
+        sio.dump(model, handle, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+    if card and not is_stream(str(path)):  # no card beside /dev/null or a pipe
+        with atomic_output(outputs[1].path, "utf-8", inputs=sources) as handle:
+            handle.write(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+
+
+def model_outputs(path: str | os.PathLike) -> list:
+    """The files :func:`save` writes for a model at ``path``: the model and its card,
+    as :class:`~kpkclassify.io.tables.OutputTarget` (check them against the inputs before training)."""
+    from kpkclassify.io.tables import OutputTarget
+
+    return [OutputTarget(str(path)), OutputTarget(str(path) + ".card.json")]
 
 
 def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = None) -> Classifier:
@@ -108,6 +138,7 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
     path = Path(path) if path is not None else bundled_model_path()
     if not path.is_file():
         raise ModelLoadError(f"{path}: no such model file")
+    _check_archive(path)
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # zip errors, JSON errors: not a skops file
@@ -133,12 +164,200 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
     if f"{type(model).__module__}.{type(model).__qualname__}" != OWN_TYPES[0]:
         raise ModelLoadError(f"{path}: holds a {type(model).__name__}, not a kpkclassify Classifier")
     made_with = getattr(model, "model_format_", None)
-    if made_with is None or made_with > MODEL_FORMAT:
+    if isinstance(made_with, bool) or not isinstance(made_with, (int, np.integer)) or made_with < 1:
+        raise ModelLoadError(
+            f"{path}: model format {made_with!r} is not a format number, so this file was not saved by "
+            "kpkclassify; load a model saved with kpkclassify save() or train one (kpkclassify train)"
+        )
+    if made_with > MODEL_FORMAT:
         raise ModelLoadError(
             f"{path}: model format {made_with} is newer than this kpkclassify understands ({MODEL_FORMAT}); "
             "upgrade kpkclassify (pip install -U kpkclassify)"
         )
+    problem = _learned_state_problem(model)
+    if problem is not None:
+        raise ModelLoadError(
+            f"{path}: the learned state is inconsistent ({problem}); the file is damaged or was edited: "
+            "train the model again (kpkclassify train) or load another file"
+        )
     return model
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a file whose zip directory declares more than the limits above allow."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            problem = _archive_problem(members)
+            if problem is None:
+                problem = _schema_problem(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ModelLoadError(f"{path}: not a kpkclassify model file ({type(exc).__name__}: {exc})") from exc
+    if problem is not None:
+        raise ModelLoadError(
+            f"{path}: refused to load, {problem}; this is not a model kpkclassify saved: "
+            "load only model files you trust, saved with kpkclassify save()"
+        )
+
+
+def _archive_problem(members: list[zipfile.ZipInfo]) -> str | None:
+    """What in a zip directory exceeds the limits, or ``None``."""
+    if len(members) > MAX_MEMBERS:
+        return f"it has {len(members)} members (limit {MAX_MEMBERS})"
+    total = 0
+    for info in members:
+        limit = MAX_SCHEMA_BYTES if info.filename == "schema.json" else MAX_MEMBER_BYTES
+        if info.file_size > limit:
+            return f"member {info.filename} would inflate to {_size(info.file_size)} (limit {_size(limit)})"
+        if info.file_size > RATIO_CHECKED_ABOVE and info.file_size > MAX_COMPRESSION_RATIO * max(1, info.compress_size):
+            return (f"member {info.filename} would inflate {info.file_size // max(1, info.compress_size)}-fold "
+                    f"(limit {MAX_COMPRESSION_RATIO}-fold)")
+        total += info.file_size
+    if total > MAX_MODEL_BYTES:
+        return f"its members would inflate to {_size(total)} (limit {_size(MAX_MODEL_BYTES)})"
+    return None
+
+
+def _schema_problem(archive: zipfile.ZipFile) -> str | None:
+    """A bucket count in the schema too large to build a table for, or ``None``.
+
+    Loading rebuilds the vectoriser's lookup tables, one int32 per hash bucket: a forged
+    ``n_buckets`` would allocate gigabytes before any check after loading could run."""
+    try:
+        schema = json.loads(archive.read("schema.json"))
+    except (KeyError, json.JSONDecodeError, UnicodeDecodeError):
+        return None  # not a skops file: skops itself says so
+    for value in _values_of(schema, "n_buckets"):
+        content = value.get("content") if isinstance(value, dict) else value
+        try:
+            buckets = int(json.loads(content) if isinstance(content, str) else content)
+        except (TypeError, ValueError, json.JSONDecodeError):
+            continue  # stored some other way (a NumPy scalar): checked after loading instead
+        if not 1 <= buckets <= MAX_BUCKETS:
+            return f"n_buckets is {buckets} (between 1 and {MAX_BUCKETS} allowed)"
+    return None
+
+
+def _values_of(node: Any, key: str) -> list[Any]:
+    """Every value stored under ``key`` anywhere in a JSON document (iteratively: a deep
+    document must not exhaust the stack)."""
+    found, stack = [], [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if key in node:
+                found.append(node[key])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _size(n: int) -> str:
+    if n >= 1 << 30:
+        return f"{n / (1 << 30):.1f} GiB"
+    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
+
+
+def _learned_state_problem(model: Any) -> str | None:
+    """What is inconsistent in a loaded classifier's learned state, or ``None``.
+
+    A file can hold well-formed types with wrong contents (a coefficient vector of the
+    wrong width, NaN thresholds): such a model loads but predicts nonsense, so each
+    array is checked against the others before the model is handed out."""
+    from kpkclassify.exceptions import LabelError
+    from kpkclassify.labels import label_set
+
+    labels = getattr(model, "labels_", None)
+    try:
+        valid = isinstance(labels, tuple) and label_set(labels) == labels
+    except (LabelError, TypeError):
+        valid = False
+    if not valid:
+        return f"labels_ is {labels!r}, not a tuple of label names"
+    for check in (_labels_problem, _features_problem, _estimators_problem, _thresholds_problem):
+        problem = check(model, labels)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _labels_problem(model: Any, labels: tuple[str, ...]) -> str | None:
+    if [str(c) for c in np.asarray(getattr(model, "classes_", []), dtype=object).ravel()] != list(labels):
+        return "classes_ does not match labels_"
+    return None
+
+
+def _features_problem(model: Any, labels: tuple[str, ...]) -> str | None:
+    from kpkclassify.features.text_features import TextFeatures
+    from kpkclassify.features.vectorize import TermVectorizer
+
+    features = getattr(model, "features_", None)
+    vectorizer = getattr(features, "vectorizer_", None)
+    if not isinstance(features, TextFeatures) or not isinstance(vectorizer, TermVectorizer):
+        return "features_ is not fitted TextFeatures"
+    return _vectorizer_problem(vectorizer)
+
+
+def _vectorizer_problem(v: Any) -> str | None:
+    """The vectoriser's tables agree with each other (words and their IDF, buckets and theirs)."""
+    if not _is_range(v.ngram_range, 1) or (v.char_ngram_range is not None and not _is_range(v.char_ngram_range, 1)):
+        return f"n-gram ranges {v.ngram_range} / {v.char_ngram_range} are not (low, high) with 1 <= low <= high"
+    if v.subwords not in ("oov", "all"):
+        return f"subwords is {v.subwords!r}"
+    if not _is_vector(v.word_idf_, len(v.words_), "f") or not np.all(v.word_idf_ > 0):
+        return f"word_idf_ does not hold one positive finite weight for each of the {len(v.words_)} words"
+    if not _is_vector(v.char_idf_, len(v.buckets_), "f") or not np.all(v.char_idf_ > 0):
+        return f"char_idf_ does not hold one positive finite weight for each of the {len(v.buckets_)} buckets"
+    buckets = v.buckets_
+    if len(buckets) and (buckets.dtype.kind not in "iu" or buckets.min() < 0 or buckets.max() >= v.n_buckets
+                         or np.any(np.diff(buckets) <= 0)):
+        return f"buckets_ are not increasing bucket numbers below n_buckets ({v.n_buckets})"
+    return None
+
+
+def _estimators_problem(model: Any, labels: tuple[str, ...]) -> str | None:
+    from sklearn.linear_model import LogisticRegression
+
+    estimators = getattr(model, "estimators_", None)
+    if not isinstance(estimators, list) or len(estimators) != len(labels):
+        return f"estimators_ is not a list of {len(labels)} models, one per label"
+    width = model.features_.n_features_
+    for label, estimator in zip(labels, estimators):
+        if not isinstance(estimator, LogisticRegression):
+            return f"the {label} model is a {type(estimator).__name__}, not a LogisticRegression"
+        coef, intercept = getattr(estimator, "coef_", None), getattr(estimator, "intercept_", None)
+        if not isinstance(coef, np.ndarray) or coef.shape != (1, width) or coef.dtype.kind != "f" \
+                or not np.all(np.isfinite(coef)):
+            shape = getattr(coef, "shape", None)
+            return f"the {label} model's coef_ has shape {shape}, expected (1, {width}) finite floats"
+        if not _is_vector(intercept, 1, "f"):
+            return f"the {label} model's intercept_ is not one finite float"
+        if [int(c) for c in np.asarray(getattr(estimator, "classes_", [])).ravel()] != [0, 1]:
+            return f"the {label} model's classes_ are not [0, 1]"
+    return None
+
+
+def _thresholds_problem(model: Any, labels: tuple[str, ...]) -> str | None:
+    thresholds = getattr(model, "thresholds_", None)
+    if not _is_vector(thresholds, len(labels), "f") or not np.all((thresholds >= 0) & (thresholds <= 1)):
+        return f"thresholds_ is not {len(labels)} numbers in [0, 1], one per label"
+    calibration = getattr(model, "calibration_", None)
+    if calibration is not None and not (isinstance(calibration, np.ndarray) and calibration.shape == (len(labels), 2)
+                                        and calibration.dtype.kind == "f" and np.all(np.isfinite(calibration))):
+        return f"calibration_ is not {len(labels)} finite (slope, intercept) pairs"
+    return None
+
+
+def _is_vector(value: Any, length: int, kinds: str) -> bool:
+    """Whether ``value`` is a finite 1-D array of ``length`` numbers of a dtype kind in ``kinds``."""
+    return (isinstance(value, np.ndarray) and value.shape == (length,) and value.dtype.kind in kinds
+            and bool(np.all(np.isfinite(value))))
+
+
+def _is_range(value: Any, low: int) -> bool:
+    return (isinstance(value, tuple) and len(value) == 2 and all(isinstance(x, (int, np.integer)) for x in value)
+            and low <= value[0] <= value[1])
 
 
 def _release_freed_memory() -> None:

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Precompute PySastrawi stems for the words of our corpus: kpkclassify/text/data/stems.tsv.
 
-Usage: python scripts/build_stem_table.py [CSV ...]   (default: datasets/*.csv)
+Usage: python scripts/build_stem_table.py [--out PATH] [--stemmer fast|pysastrawi] [CSV ...]
+       (default: datasets/*.csv, written to kpkclassify/text/data/stems.tsv)
 
 Preprocessing looks a word up in this table before it would call PySastrawi, so the
 words the bundled model knows cost one dictionary lookup even in a fresh process. Only
 words that PySastrawi changes and that are not root words, protected or exceptions are
-written. Run it after the corpus changes; the output is deterministic (sorted).
+written. Run it after the corpus changes; the output is deterministic (sorted). Both stemmer
+implementations give the same table (``--stemmer pysastrawi --out /tmp/stems.tsv`` checks it).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import sys
 from pathlib import Path
@@ -20,12 +23,13 @@ sys.path.insert(0, str(ROOT))
 csv.field_size_limit(sys.maxsize)
 
 
-def main(paths: list[str]) -> None:
+def main(paths: list[str], out: Path, stemmer: str) -> None:
     from kpkclassify.text._lexicon import default_lexicon, root_words
     from kpkclassify.text._preprocess import normalize
-    from kpkclassify.text._stem import sastrawi_stem
+    from kpkclassify.text._stem import sastrawi_stem, use_stemmer
     from kpkclassify.text._terms import _AFFIXED, Settings, TermProcessor, tokenize_normalized
 
+    use_stemmer(stemmer)
     files = [Path(p) for p in paths] or sorted((ROOT / "datasets").glob("*.csv"))
     lexicon = default_lexicon()
     # Words exactly as the processor would hand them to the stemmer (after repairs and slang).
@@ -45,13 +49,17 @@ def main(paths: list[str]) -> None:
         stem = sastrawi_stem(word)
         if stem != word:
             table[word] = stem
-    out = ROOT / "kpkclassify" / "text" / "data" / "stems.tsv"
     with open(out, "w", encoding="utf-8") as fh:
         fh.write("# word<TAB>stem: PySastrawi stems of our corpus' words, precomputed by scripts/build_stem_table.py.\n")
         for word, stem in table.items():
             fh.write(f"{word}\t{stem}\n")
-    print(f"{len(words)} distinct words, {len(table)} stems written to {out.relative_to(ROOT)}")
+    print(f"{len(words)} distinct words, {len(table)} stems written to {out}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("csv", nargs="*")
+    ap.add_argument("--out", type=Path, default=ROOT / "kpkclassify" / "text" / "data" / "stems.tsv")
+    ap.add_argument("--stemmer", choices=("fast", "pysastrawi"), default="fast")
+    args = ap.parse_args()
+    main(args.csv, args.out, args.stemmer)

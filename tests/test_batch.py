@@ -71,12 +71,17 @@ def test_windows_1252_falls_back_with_a_warning(fitted, tmp_path):
 
 def test_ragged_rows_are_kept_and_reported(fitted, tmp_path):
     src = tmp_path / "ragged.csv"
-    src.write_text("id,text\n1,ktp belum jadi\n2\n3,antre lama,surplus\n", encoding="utf-8")
+    src.write_text("id,text\n1,ktp belum jadi\n2\n3,antre lama,,\n", encoding="utf-8")
     summary = classify_file(src, tmp_path / "out.csv", model=fitted)
     out = read_csv(tmp_path / "out.csv")
     assert [r[0] for r in out[1:]] == ["1", "2", "3"]
-    assert out[3][-1] == "surplus"  # the extra cell is kept, after our columns
+    assert all(len(r) == len(out[0]) for r in out)  # padded, and empty extra cells dropped
+    assert out[3][:2] == ["3", "antre lama"] and out[3][-1] == "ragged"
     assert summary.ragged_lines == [3, 4]
+    # a long row whose extra cell holds something cannot be put under a column: refused
+    src.write_text("id,text\n1,ktp belum jadi\n3,antre lama,surplus\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 3: 3 cells but the header has 2 columns"):
+        classify_file(src, tmp_path / "out2.csv", model=fitted)
 
 
 def test_jsonl_in_and_out(fitted, tmp_path):
@@ -213,7 +218,8 @@ def test_rows_with_stray_or_unclosed_quotes_stay_valid(fitted, tmp_path):
     # a quote inside an unquoted field, and a quoted field the file never closes
     src = tmp_path / "quotes.csv"
     src.write_text('id,text\n1,layar 5" rusak minta 100rb\n2,"belum ditutup\n', encoding="utf-8")
-    classify_file(src, tmp_path / "out.csv", model=fitted)
+    with pytest.warns(UserWarning, match="line 3: the file ends inside the quoted cell"):
+        classify_file(src, tmp_path / "out.csv", model=fitted)
     out = read_csv(tmp_path / "out.csv")
     assert [row[:2] for row in out[1:]] == [["1", 'layar 5" rusak minta 100rb'], ["2", "belum ditutup\n"]]
     assert all(len(row) == len(out[0]) for row in out)

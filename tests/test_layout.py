@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "kpkclassify"
 
 #: Lower layers first: a module may import only from layers below its own (or its own subpackage).
 LAYERS = [
-    {"exceptions", "_memo", "_legacy"},
+    {"exceptions", "_memo", "_legacy", "_missing"},
     {"labels"},
     {"metrics", "text"},
     {"features", "io"},

@@ -132,7 +132,7 @@ def test_missing_texts_are_empty_texts(fitted):
 
 def test_fitting_on_texts_without_words_fails(rows):
     labels = [label for _, label in rows]
-    with pytest.raises(ValueError, match="no training text has any word"):
+    with pytest.raises(ValueError, match="no text has any word"):
         Classifier(cv=2, augment=0).fit(["   "] * len(labels), labels)
 
 

@@ -40,8 +40,11 @@ def handles_errors(func: F) -> F:
         from kpkclassify.io.tables import InputError
         from kpkclassify.persist import ModelLoadError
 
-        # SIGTERM should clean up like Ctrl-C does (temporary output files are removed).
-        signal.signal(signal.SIGTERM, _terminate)
+        # SIGTERM and SIGHUP (a closed terminal or ssh session) clean up like Ctrl-C does:
+        # temporary output files are removed and worker processes stopped.
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _terminate)
         warnings.showwarning = _one_line_warning
         try:
             return func(*args, **kwargs)
@@ -55,8 +58,27 @@ def handles_errors(func: F) -> F:
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except OSError as exc:  # disk full, permission denied, read-only folder ...
+            fail(os_error_line(exc))
 
     return wrapper  # type: ignore[return-value]
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a system error: our output errors say what they were writing; any other
+    names its file when it has one."""
+    from kpkclassify.io.tables import OutputError
+
+    if isinstance(exc, OutputError) or not exc.filename:
+        return str(exc) or type(exc).__name__
+    return f"{exc.filename}: {exc.strerror or exc}"
+
+
+def one_character(value: str | None) -> str | None:
+    """Validate a --delimiter option: one character (``\\t`` or ``tab`` for a tab)."""
+    if value is None or value in ("\\t", "tab", "TAB") or len(value) == 1:
+        return value
+    raise typer.BadParameter(f"{value!r} is not one character; give one, e.g. ';' or '\\t'")
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:

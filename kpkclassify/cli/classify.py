@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from kpkclassify.cli._app import app, fail, handles_errors, load_model
+from kpkclassify.cli._app import app, fail, handles_errors, load_model, one_character
 
 
 @app.command()
@@ -20,7 +20,8 @@ def classify(
         None, "--text-column", "-t", help="Column holding the text; repeat to join several. Guessed when absent."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model file (.skops); the bundled model by default."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, tsv, jsonl or xlsx (guessed from the file name)."),
-    delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Force the CSV delimiter (sniffed by default)."),
+    delimiter: Optional[str] = typer.Option(None, "--delimiter", callback=one_character,
+                                            help="Force the CSV delimiter, one character (sniffed by default)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Force the input encoding (UTF-8 by default)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores for large files)."),
     chunk_size: int = typer.Option(2000, "--chunk-size", min=1, help="Rows classified together."),
@@ -43,14 +44,17 @@ def classify(
 
         rows = classify_files(input, output, text_column=text_column or ["text"], model=model, scheduler=scheduler,
                               blocksize=None if blocksize.lower() == "none" else blocksize,
-                              delimiter=delimiter or ",", workers=jobs)
+                              delimiter="\t" if delimiter in ("\\t", "tab", "TAB") else delimiter or ",",
+                              workers=jobs)
         if not quiet:
             typer.echo(f"{rows} rows classified on Dask -> {output}", err=True)
         return
     if engine != "local":
         fail(f"unknown engine {engine!r}; use local or dask", code=2)
+    from kpkclassify.io.tables import check_outputs
     from kpkclassify.workflows.classify import classify_file, keep_freed_memory
 
+    check_outputs([input, model], [output])  # the model file too, before spending time loading it
     keep_freed_memory()  # this process is ours: let it reuse the memory each chunk frees
     classifier = load_model(model)
     show_progress = not quiet and sys.stderr.isatty()

@@ -20,17 +20,24 @@ def evaluate(
     errors: int = typer.Option(10, "--errors", help="How many of the most confident errors to show."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     report: Optional[str] = typer.Option(None, "--report", help="Also write a self-contained HTML report here."),
+    mask_personal: bool = typer.Option(False, "--mask-personal", help="Mask personal data in the report."),
 ) -> None:
     """Print per-label precision, recall and F1, the confusion counts and the most confident errors."""
     from kpkclassify.io.labelled import read_labelled
 
+    if report:
+        from kpkclassify.io.tables import check_outputs
+        from kpkclassify.workflows.report import report_target
+
+        check_outputs([data, model], [report_target(report)])  # before the evaluation's work
     classifier = load_model(model)
     labelled = read_labelled(data, text_column=text_column, label_column=label_column, validate=False)
     result = classifier.evaluate(labelled.texts, labelled.labels, n_errors=errors)
     if report:
         from kpkclassify.workflows.report import write_report
 
-        write_report(report, classifier, labelled.texts, labelled.labels, result, title=f"kpkclassify: {data}")
+        write_report(report, classifier, labelled.texts, labelled.labels, result, title=f"kpkclassify: {data}",
+                     inputs=[data, model], mask_personal=mask_personal)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -18,17 +18,9 @@ def preprocess(
     text_column: Optional[str] = typer.Option(None, "--text-column", "-t", help="The text column (guessed)."),
 ) -> None:
     """Add a tokens column to a table, or print the terms of each line of standard input."""
-    from kpkclassify.text import preprocess as run
+    from kpkclassify.workflows.classify import preprocess_file, preprocess_lines
 
     if input == "-":
-        out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
-        try:
-            for line in sys.stdin:
-                out.write(" ".join(run(line.rstrip("\n"))) + "\n")
-        finally:
-            if out is not sys.stdout:
-                out.close()
+        preprocess_lines(sys.stdin, output)
         return
-    from kpkclassify.workflows.classify import preprocess_file
-
     preprocess_file(input, output, text_columns=[text_column] if text_column else None)

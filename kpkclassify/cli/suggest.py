@@ -18,11 +18,13 @@ def suggest(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model file; the bundled model by default."),
     text_column: Optional[list[str]] = typer.Option(None, "--text-column", "-t"),
     encoding: Optional[str] = typer.Option(None, "--encoding"),
+    mask_personal: bool = typer.Option(False, "--mask-personal", help="Mask e-mails, @handles, phones, NIK, plates."),
 ) -> None:
     """Pick the rows the model is least sure about (and unlike each other); fill in their
     labels column and train again."""
     from kpkclassify.workflows.suggest import suggest_file
 
-    written = suggest_file(input, output, model=model, n=n, text_columns=text_column, encoding=encoding)
+    written = suggest_file(input, output, model=model, n=n, text_columns=text_column, encoding=encoding,
+                           mask_personal=mask_personal)
     typer.echo(f"{written} rows to label written to {output}; fill the 'labels' column, then "
                f"kpkclassify train {output} --with-bundled -o MODEL.skops", err=True)

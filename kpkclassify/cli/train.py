@@ -23,7 +23,11 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
 ) -> None:
     """Train a model, choose per-label thresholds by cross-validation, save it with its card."""
+    from kpkclassify.io.tables import check_outputs
+    from kpkclassify.persist import model_outputs
     from kpkclassify.workflows.train import train as train_model
+
+    check_outputs(data, model_outputs(output))  # before training, which takes minutes
 
     def say(message: str) -> None:
         if not quiet:

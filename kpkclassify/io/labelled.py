@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from kpkclassify._missing import is_missing
 from kpkclassify.exceptions import DataError, InputError, LabelError
 from kpkclassify.io.tables import TableReader, resolve_text_columns
 from kpkclassify.labels import LABELS, OTHER, format_labels, parse_labels
@@ -101,12 +102,15 @@ def read_labelled(
         ``labels`` or ``label`` when not given. Cells hold one label, labels joined with
         ``|`` or ``,``, or ``other``/empty.
     validate : bool, default=True
-        Collect every problem (unknown labels, empty texts, duplicate texts with
-        conflicting labels) and raise :class:`DataError` listing them.
+        Also refuse the same text given with conflicting labels. Rows that cannot be used
+        (unknown labels, empty texts) are refused whatever ``validate`` says: dropping them
+        would make an evaluation score fewer rows than the file holds, without a word.
+        Blank lines are skipped.
 
     Raises
     ------
     DataError
+        Listing every problem with its file and line.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -116,8 +120,8 @@ def read_labelled(
         _read_one(path, text_column, label_column, encoding, data, problems)
     if validate:
         problems += _conflicts(data)
-        if problems:
-            raise DataError(problems)
+    if problems:
+        raise DataError(problems)
     return data
 
 
@@ -145,6 +149,8 @@ def _add(path: str, number: int, text: object, raw_labels: object, data: Labelle
     if not isinstance(text, str) or not text.strip():
         problems.append(f"{where}: empty text")
         return
+    if is_missing(raw_labels):  # JSON null or NaN: an empty label cell, i.e. other
+        raw_labels = None
     try:
         labels = parse_labels(raw_labels if isinstance(raw_labels, (str, list)) or raw_labels is None else str(raw_labels))
     except LabelError as exc:

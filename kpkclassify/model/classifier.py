@@ -16,6 +16,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from kpkclassify._missing import is_missing
 from kpkclassify.features.cues import add_cues
 from kpkclassify.features.text_features import TextFeatures
 from kpkclassify.labels import OTHER, decide, from_indicator, label_set, to_indicator, top_label
@@ -49,17 +50,6 @@ class Prediction:
 BATCH = 2048
 
 
-def _is_missing(value: object) -> bool:
-    """None, NaN, ``pandas.NA`` or ``NaT``, without importing pandas: a missing value is
-    not equal to itself, or cannot even say so (``pandas.NA``)."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except TypeError:
-        return True
-
-
 def _as_texts(X: Iterable[str] | str) -> list[str]:
     if isinstance(X, str):
         raise TypeError("expected a list of texts, got a single string; wrap it in a list: [text]")
@@ -67,11 +57,23 @@ def _as_texts(X: Iterable[str] | str) -> list[str]:
     for i, t in enumerate(X):
         if isinstance(t, str):
             texts.append(t)
-        elif _is_missing(t):
+        elif is_missing(t):  # an empty cell of a data frame: no text
             texts.append("")
         else:
             raise TypeError(f"text {i} is a {type(t).__name__}, not a str")
     return texts
+
+
+def _require_words(texts: list[str]) -> None:
+    """Refuse training data without a single word: the model would learn only its priors
+    and then score every text alike. Stops at the first text with a word (cheap)."""
+    from kpkclassify.text import tokenize
+
+    if not any(text.strip() and tokenize(text) for text in texts):
+        raise ValueError(
+            f"no text has any word: all {len(texts)} training texts are empty or only punctuation; "
+            "check that the text column holds the texts (e.g. --text-column)"
+        )
 
 
 class Classifier(ClassifierMixin, BaseEstimator):
@@ -291,9 +293,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
                     "each label needs at least 2 positive and 2 negative examples"
                 )
         features = self._new_features()
+        _require_words(texts)
         terms = features.to_terms(texts)
-        if not any(t for t, raw in zip(terms, texts) if raw.strip()):
-            raise ValueError("no training text has any word: check the text column")
         noisy = self._noisy_terms(features, texts, Y, labels)
         copies = 1 + len(noisy)
         self.labels_ = labels
@@ -371,7 +372,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         pipeline's arrays in the processor's caches (faster than one huge batch)."""
         check_is_fitted(self, "estimators_")
         texts = _as_texts(X)
-        if not texts:
+        if not texts:  # scikit-learn refuses a matrix of zero rows; the answer is known
             return np.zeros((0, len(self.estimators_)), dtype=np.float64)
         if len(texts) <= BATCH:
             return score(self.features_.transform(texts))

@@ -8,6 +8,7 @@ stem             one word's stem (PySastrawi with our exceptions and protected t
 preprocess       everything the model uses: the list of terms of one text.
 extract_amounts  the amounts of money in a text, in rupiah.
 segment          split a run of letters (a hashtag) into known words.
+mask_personal    e-mails, @handles, phones, NIK and plates replaced by placeholders.
 build_lexicon    the default word lists with a user's additions.
 IndonesianPreprocessor  a scikit-learn transformer over raw texts.
 """
@@ -31,6 +32,10 @@ def __getattr__(name: str):
         from ._transformer import IndonesianPreprocessor
 
         return IndonesianPreprocessor
+    if name == "mask_personal":  # loaded on first use, like the transformer
+        from ._mask import mask_personal
+
+        return mask_personal
     raise AttributeError(f"module 'kpkclassify.text' has no attribute {name!r}")
 
 __all__ = [
@@ -39,6 +44,7 @@ __all__ = [
     "build_lexicon",
     "default_lexicon",
     "extract_amounts",
+    "mask_personal",
     "normalize",
     "preprocess",
     "preprocess_aligned",

@@ -44,10 +44,15 @@ _UNITS = {
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _MULT = "|".join(sorted((re.escape(m) for m in _MULTIPLIERS), key=len, reverse=True))
 _UNIT_WORDS = "satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan"
+# A number below a thousand in words needs at most two "<unit> puluh/ratus" groups after
+# the first ("dua ratus lima puluh"); an unbounded repetition made every word of a long
+# run of them ("dua puluh dua puluh ...") scan to the end of the run: quadratic time.
+_MAX_WORD_GROUPS = 4
 _WORD_NUMBER = (
     rf"(?:(?:(?:{_UNIT_WORDS})\s+)?setengah"
     rf"|(?:{_UNIT_WORDS}|se)(?:\s*(?:puluh|belas|ratus))?(?:\s+(?:{_UNIT_WORDS}))?"
-    rf"(?:\s+(?:{_UNIT_WORDS}|se)\s*(?:puluh|ratus))*(?:\s+(?:{_UNIT_WORDS}))?(?:\s+setengah)?)"
+    rf"(?:\s+(?:{_UNIT_WORDS}|se)\s*(?:puluh|ratus)){{0,{_MAX_WORD_GROUPS}}}"
+    rf"(?:\s+(?:{_UNIT_WORDS}))?(?:\s+setengah)?)"
 )
 _SCALE_WORDS = "ribuan|ribu|rebu|jutaan|juta|miliar|milyar|triliun"
 
@@ -132,8 +137,12 @@ def _parse_words(text: str) -> float | None:
 # finds the same amounts as scanning every position, several times faster: the scan looks
 # at the few characters after each separator. Each trigger consumes its separator and one
 # character or word, never the separator of the next possible start.
+# Inside a run of digits, dots and commas only the "notes" alternative can start (the
+# others refuse to start after "." or ","), so a "." or "," is a trigger only before
+# "<digits> l"; the number look-ahead runs from the start of a run only. Looking ahead
+# over the rest of the run from every dot made "1.1.1.1..." quadratic.
 _TRIGGER = re.compile(
-    r"[^a-z0-9_](?:(?=\d[\d.,]*\s*[kretjymlp])\d|rp|idr"
+    r"[^a-z0-9_](?:(?<=[.,])(?=\d+\s*l)\d|(?<![.,])(?=\d[\d.,]*\s*[kretjymlp])\d|rp|idr"
     r"|se(?=\s|puluh|belas|ratus|lembar|tengah|ceng|juta|ribu|wu|mil)"
     rf"|(?:{_UNIT_WORDS})(?=\s|puluh|belas|ratus|lembar)"
     r"|jigo|gocap|cepek|gopek|goceng|ceban|noban|goban)",

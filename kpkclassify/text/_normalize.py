@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from ._money import amounts_in_ascii, ascii_lower, find_amounts, magnitude_token
 
@@ -122,7 +123,95 @@ def _replace_money(text: str, amounts: Iterable[tuple[int, int, int]] | None = N
 
 def _replace_urls(text: str) -> str:
     # Each pattern runs only when its tell-tale characters are there: most texts skip it.
-    return _URL_RE.sub(f" {URL} ", text) if "." in text and _looks_like_url(text) else text
+    if "." not in text or not _looks_like_url(text):
+        return text
+    return _URL_SUB.sub(text, f" {URL} ")
+
+
+class _Positions:
+    """Where the first match of ``pattern`` at or after a point starts (or, with ``ends``,
+    ends), remembering the last answer: asking again for a later point before it costs
+    nothing, so the searches of one text scan it about once however often they are asked."""
+
+    def __init__(self, pattern: re.Pattern[str] | None, text: str, ends: bool = False) -> None:
+        self.pattern, self.text, self.ends = pattern, text, ends
+        self.origin, self.start, self.answer = 0, -1, -1  # no match starts in [origin, start)
+
+    def first(self, point: int) -> int:
+        if self.pattern is None:
+            return len(self.text)
+        if not self.origin <= point <= self.start:
+            match = self.pattern.search(self.text, point)
+            self.origin = point
+            if match is None:
+                self.start = self.answer = len(self.text)
+            else:
+                self.start, self.answer = match.start(), match.end() if self.ends else match.start()
+        return self.answer
+
+
+@dataclass(frozen=True)
+class _LinearSub:
+    """``pattern.sub`` in linear time, for a pattern that is quadratic when searched directly.
+
+    Searching _URL_RE or _EMAIL_RE tries every word boundary of a long run ("a.a.a.a..." or
+    "a-a-a-..." beside a ".id" elsewhere, "a.a.a..." beside an "@"), and each try scans to
+    the end of the run before failing. Here the pattern is tried only where ``first``
+    matches end (the first place in a run where it can start, and only when the run holds
+    the "." or "@" it needs), at a match's end when ``start`` (where it can start at all)
+    matches there, and where ``prefix`` matches. A failure at a start proves failure at
+    every later start in the ``run`` matched there (they see a subset of its candidates),
+    so the run is skipped: the same matches as ``pattern.sub``, each character looked at a
+    bounded number of times.
+    """
+
+    pattern: re.Pattern[str]
+    start: re.Pattern[str]
+    first: re.Pattern[str]
+    run: re.Pattern[str]
+    prefix: re.Pattern[str] | None = None
+
+    def sub(self, text: str, replacement: str) -> str:
+        pieces: list[str] = []
+        last = 0
+        firsts, prefixes = _Positions(self.first, text, ends=True), _Positions(self.prefix, text)
+        start_from = prefix_from = 0  # where the next start / prefix position may be
+        resume = -1  # the end of the last match when a match may start right there
+        while True:
+            next_start = resume if resume >= 0 else firsts.first(start_from)
+            next_prefix = prefixes.first(prefix_from)
+            at = min(next_start, next_prefix)
+            if at >= len(text):
+                break
+            match = self.pattern.match(text, at)
+            if match is not None:
+                pieces += (text[last:at], replacement)
+                last = start_from = prefix_from = match.end()
+                resume = last if self.start.match(text, last) else -1
+                continue
+            if at == next_prefix:
+                prefix_from = at + 1
+            if at == next_start:
+                start_from, resume = max(at + 1, self.run.match(text, at).end()), -1
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+
+_URL_SUB = _LinearSub(
+    _URL_RE,
+    start=re.compile(r"\b[\w-]"),
+    first=re.compile(r"(?<![\w-])-*+\b(?=[\w-]*+\.[\w-])"),
+    run=re.compile(r"(?:[\w-]++\.)*+[\w-]*+"),  # the labels that one start sees
+    prefix=re.compile(r"https?://|www\.", re.IGNORECASE),
+)
+_EMAIL_SUB = _LinearSub(
+    _EMAIL_RE,
+    start=re.compile(r"\b[\w.+-]"),
+    first=re.compile(r"(?<![\w.+-])[.+-]*+\b(?=[\w.+-]*+@)"),
+    run=re.compile(r"[\w.+-]*+"),  # the local part that one start sees
+)
 
 
 def _replace_phones(text: str) -> str:
@@ -162,7 +251,7 @@ def _prepare(text: str, placeholders: bool, hashtags: bool, emoji: bool,
         text = text.lower()
     if placeholders:
         if "@" in text:  # an e-mail holds a domain and an @: before URLs and mentions
-            text = _EMAIL_RE.sub(f" {EMAIL} ", text)
+            text = _EMAIL_SUB.sub(text, f" {EMAIL} ")
         text = _replace_urls(text)
         if "@" in text:
             text = _MENTION_RE.sub(f" {USER} ", text)

@@ -28,8 +28,12 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _HAS_LETTER = re.compile(r"[a-z]")
 _NUMBER_RE = re.compile(r"^\d+$")
 NUMBER = "_num_"
-# PySastrawi only removes these prefixes and suffixes; a word with none of them (and not a
-# root word) comes back unchanged, so we skip the stemmer's slow search for it.
+# Only words with one of these prefixes or suffixes go to the stemmer; the others are kept as
+# written. This is a rule of ours, not an exact shortcut: PySastrawi also strips ku-/kau-, the
+# infixes of rules 37-40 (kinerja -> kerja) and -is/-isme (premanisme -> preman), about 20 of
+# our corpus' words. The bundled model was trained with this rule (stems.tsv is built with it),
+# so changing it changes predictions: it needs a retrain. The stemmer itself is exact, and it
+# exits early on words no rule can change.
 _AFFIXED = re.compile(r"^(?:di|ke|se|te|be|me|pe)|(?:lah|kah|tah|pun|ku|mu|nya|i|kan|an)$")
 
 
@@ -143,7 +147,9 @@ class TermProcessor:
 
     def stem(self, word: str) -> str:
         """The stem of one word: protected words and exceptions first, then the
-        precomputed table, then root words as they are, then PySastrawi."""
+        precomputed table, then root words as they are, then PySastrawi's rules (through
+        the fast reimplementation unless ``KPKCLASSIFY_STEMMER=pysastrawi``) for words
+        with an affix of ``_AFFIXED``."""
         lex = self.lexicon
         if word in lex.protected:
             return word

@@ -23,7 +23,9 @@ from typing import IO, Any
 
 import numpy as np
 
-from kpkclassify.io.tables import InputError, TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
+from kpkclassify._missing import is_missing
+from kpkclassify.exceptions import InputError
+from kpkclassify.io.tables import TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
 from kpkclassify.labels import LABELS, OTHER
 
 PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "status")
@@ -211,7 +213,15 @@ def _chunks(reader: TableReader, text_columns: list[str] | None, chunk_size: int
             summary: BatchSummary, keep_records: bool = False) -> Iterator[_Chunk]:
     """Chunks of rows with their texts and statuses. With ``keep_records`` a CSV chunk keeps
     each row as written (``records``) instead of its cells: that is what the output repeats,
-    and one string per row is cheaper to send to a worker than a list of cells."""
+    and one string per row is cheaper to send to a worker than a list of cells.
+
+    Every row comes out with exactly the header's cells, in place (see :func:`_fit_row`):
+    a blank line is a row of empty cells marked ``empty_text``; a short row is padded with
+    empty cells and marked ``ragged``; a long row is cut to the header's width when its extra
+    cells are empty, and is an :class:`InputError` naming its line when one is not (its cells
+    could only be put under the header's columns by guessing). A chunk holding any of these
+    is written through the csv writer, never repeated as written.
+    """
     if reader.kind == "jsonl":
         yield from _jsonl_chunks(reader, text_columns or ["text"], chunk_size, limit)
         return
@@ -229,14 +239,17 @@ def _chunks(reader: TableReader, text_columns: list[str] | None, chunk_size: int
     verbatim = True  # every record of the chunk can be repeated as written
     for item in source:
         row = item[1]
-        if len(row) == width:
-            text = row[single] if single is not None else " ".join(row[i] for i in indices)
-            status = STATUS_OK if text and not text.isspace() else STATUS_EMPTY
-        else:
-            if len(summary.ragged_lines) < 100:
+        ragged = False
+        if len(row) != width:
+            row, ragged = _fit_row(row, width, item[0], reader)
+            verbatim = False
+            if ragged and len(summary.ragged_lines) < 100:
                 summary.ragged_lines.append(item[0])
-            text = " ".join(row[i] for i in indices if i < len(row))
-            status = STATUS_RAGGED if text and not text.isspace() else STATUS_EMPTY
+        text = row[single] if single is not None else " ".join(row[i] for i in indices)
+        if not text or text.isspace():
+            status = STATUS_EMPTY
+        else:
+            status = STATUS_RAGGED if ragged else STATUS_OK
         rows.append(row)
         texts.append(text)
         statuses.append(status)
@@ -254,6 +267,27 @@ def _chunks(reader: TableReader, text_columns: list[str] | None, chunk_size: int
         yield _Chunk(None, texts, statuses, records) if keep_records and verbatim else _Chunk(rows, texts, statuses)
 
 
+def _fit_row(row: list[str], width: int, line: int, reader: TableReader) -> tuple[list[str], bool]:
+    """``row`` with the header's ``width`` cells, and whether it was ragged.
+
+    A blank line (no cells) becomes empty cells and is not ragged: in a one-column file it
+    is how an empty text is written. Short rows are padded; long rows lose only empty
+    trailing cells; a long row with a non-empty cell past the header is refused.
+    """
+    if not row:
+        return [""] * width, False
+    if len(row) < width:
+        return row + [""] * (width - len(row)), True
+    extra = next((j for j in range(width, len(row)) if row[j]), None)
+    if extra is None:
+        return row[:width], True
+    sep = "tab" if reader.delimiter == "\t" else repr(reader.delimiter)
+    raise InputError(
+        f"{reader.path}: line {line}: {len(row)} cells but the header has {width} columns "
+        f"(cell {extra + 1}, {row[extra][:30]!r}, has no column); quote the cells that contain the "
+        f"delimiter {sep}, pass the right --delimiter, or give the extra column a header")
+
+
 def _jsonl_chunks(reader: TableReader, keys: list[str], chunk_size: int, limit: int | None) -> Iterator[_Chunk]:
     source: Iterator[tuple[int, dict]] = reader.records()
     if limit is not None:
@@ -263,7 +297,8 @@ def _jsonl_chunks(reader: TableReader, keys: list[str], chunk_size: int, limit: 
         if all(k not in record for k in keys):
             raise InputError(f"{reader.path}: line {line}: no key {keys[0]!r} in the record; "
                              f"keys are: {', '.join(record)}. Pass the right one with --text-column")
-        text = " ".join(str(record[k]) for k in keys if record.get(k) is not None)
+        # null, NaN and the like are no text (str() would classify the words "None" or "nan")
+        text = " ".join(str(record[k]) for k in keys if not is_missing(record.get(k)))
         chunk.rows.append(record)  # type: ignore[union-attr]
         chunk.texts.append(text)
         chunk.status.append(STATUS_OK if text and not text.isspace() else STATUS_EMPTY)
@@ -276,37 +311,57 @@ def _jsonl_chunks(reader: TableReader, keys: list[str], chunk_size: int, limit: 
 
 # -- writing ------------------------------------------------------------------------------
 def _prediction_names(columns: Sequence[str], explain: bool) -> list[str]:
+    """Our output columns (keys, for JSON Lines): all prefixed ``kpk_`` (again, until none
+    clashes) when any would shadow one of the user's columns of the same name."""
     names = list(PREDICTION_COLUMNS) + (["evidence"] if explain else [])
-    if set(names) & set(columns):  # never shadow a user's column of the same name
+    taken = set(columns)
+    while taken.intersection(names):
         names = [f"kpk_{n}" for n in names]
     return names
 
 
 class _RowWriter:
-    """Renders rows with their prediction cells as CSV (the input's delimiter) or JSON Lines."""
+    """Renders rows with their prediction cells as CSV (the input's delimiter) or JSON Lines.
+
+    A JSON Lines record gets the names chosen for the file (from its first record's keys);
+    a later record with a key of the same name gets them prefixed by the same rule instead,
+    so that a user's own value is never overwritten.
+    """
 
     def __init__(self, handle: IO[str], fmt: _Format) -> None:
         self.fmt, self.handle = fmt, handle
         if fmt.kind != "jsonl":
-            self.csv = csv.writer(handle, delimiter=fmt.delimiter, lineterminator=_line_end(fmt))
+            # The csv module quotes a cell only for the characters of its own line end: with
+            # "\n", a cell holding a bare "\r" would go out unquoted and split its row for every
+            # reader. So rows are rendered ending in "\r\n", and that is swapped for ours.
+            self._end = _line_end(fmt)
+            self._row = io.StringIO()
+            self.csv = csv.writer(self._row, delimiter=fmt.delimiter, lineterminator="\r\n")
+
+    def _emit(self, cells: list[str]) -> None:
+        self.csv.writerow(cells)
+        text = self._row.getvalue()
+        self._row.seek(0)
+        self._row.truncate()
+        self.handle.write(text[:-2] + self._end)
 
     def header(self, columns: list[str]) -> None:
         if self.fmt.kind != "jsonl":
-            self.csv.writerow(list(columns) + self.fmt.names)
+            self._emit(list(columns) + self.fmt.names)
 
     def write(self, row: Any, values: list[str]) -> None:
         if self.fmt.kind == "jsonl":
             record = dict(row)
-            record.update(zip(self.fmt.names, values))
+            names = self.fmt.names
+            while not record.keys().isdisjoint(names):
+                names = [f"kpk_{n}" for n in names]
+            record.update(zip(names, values))
             self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             return
         width = self.fmt.width
-        if len(row) == width:
-            self.csv.writerow(row + values)
-        elif len(row) < width:  # short ragged row: pad so that predictions line up
-            self.csv.writerow(row + [""] * (width - len(row)) + values)
-        else:  # long ragged row: its extra cells go after ours, never lost
-            self.csv.writerow(row[:width] + values + row[width:])
+        if len(row) < width:  # _chunks fits rows to the header; this only guards other callers
+            row = row + [""] * (width - len(row))
+        self._emit(row + values)
 
 
 _COMBINATIONS = [
@@ -388,7 +443,8 @@ def classify_file(
         total = os.path.getsize(input) if input != "-" else 0
         n_jobs = _choose_jobs(jobs, total)
         names = _prediction_names(reader.columns, explain)
-        out_encoding = "utf-8-sig" if reader.encoding == "utf-8-sig" else "utf-8"
+        # Excel's files (UTF-8 with BOM, "Unicode Text" UTF-16) get a BOM back, so Excel reads it
+        out_encoding = "utf-8-sig" if reader.encoding in ("utf-8-sig", "utf-16") else "utf-8"
         fmt = _Format(reader.kind, reader.delimiter or ",", len(reader.columns), names, explain)
         with atomic_output(output, out_encoding) as handle:
             _RowWriter(handle, fmt).header(reader.columns)
@@ -503,22 +559,113 @@ def _run_forked(chunks: Iterator[_Chunk], model_obj: Any, n_jobs: int, fmt: _For
     # each page of the shared model into every worker; frozen objects are never scanned.
     gc.collect()
     gc.freeze()
+    lifeline = os.pipe()  # our end closes when we die, however we die: the workers then exit
+    pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_setup, initargs=(os.getpid(), lifeline))
     try:
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=keep_freed_memory) as pool:
-            for chunk in chunks:
-                window.append((chunk, pool.submit(_process_chunk, _FORKED, chunk, fmt)))
-                if len(window) >= 2 * n_jobs:
-                    done, future = window.popleft()
-                    yield done, future.result()
-            while window:
+        for chunk in chunks:
+            window.append((chunk, pool.submit(_process_chunk, _FORKED, chunk, fmt)))
+            if len(window) >= 2 * n_jobs:
                 done, future = window.popleft()
                 yield done, future.result()
+        while window:
+            done, future = window.popleft()
+            yield done, future.result()
+        pool.shutdown(wait=True)
+    except BaseException:  # an error, Ctrl-C, SIGTERM, or the consumer stopped (GeneratorExit)
+        _stop_workers(pool, lifeline)
+        raise
+    else:
+        _close_lifeline(lifeline)
     finally:
         _FORKED_MODEL = None
         gc.unfreeze()
-        for _, future in window:
-            future.cancel()
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _worker_setup(parent: int, lifeline: tuple[int, int]) -> None:
+    """Run first in each forked worker: die with the parent, leave signals to the parent
+    (which stops the pool itself), and keep freed memory.
+
+    Without this, a SIGKILL or SIGHUP of the main process left the workers alive for good.
+    On Linux the kernel kills us when the parent dies (PR_SET_PDEATHSIG); everywhere a
+    thread also watches the lifeline pipe, whose write end only the parent holds.
+    """
+    import signal
+    import threading
+
+    read_end, write_end = lifeline
+    os.close(write_end)  # our inherited copy would keep the pipe open after the parent died
+    _set_parent_death_signal(signal.SIGKILL)
+    threading.Thread(target=_exit_when_closed, args=(read_end,), daemon=True, name="kpk-lifeline").start()
+    # Ctrl-C, a closed terminal or systemd's SIGTERM reach the whole process group. The parent
+    # stops the pool; a worker dying on its own mid-result would leave the executor waiting
+    # for the rest of that result forever. (The parent's handlers, inherited by the fork,
+    # would raise KeyboardInterrupt here.) A dead parent still takes us with it, see above.
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    if os.getppid() != parent:  # the parent died before the death signal was armed
+        os._exit(1)
+    keep_freed_memory()
+
+
+def _set_parent_death_signal(signum: int) -> bool:
+    """Ask the Linux kernel to send ``signum`` when our parent exits; False elsewhere."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signum), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _exit_when_closed(read_end: int) -> None:
+    """Block until the parent's end of the lifeline closes (it died), then exit at once."""
+    try:
+        while os.read(read_end, 1):
+            pass
+    except OSError:
+        pass
+    os._exit(1)
+
+
+def _stop_workers(pool: Any, lifeline: tuple[int, int]) -> None:
+    """Stop a pool without waiting: the chunks not yet handed to a worker are dropped, and the
+    workers exit after the one or two they hold (a fraction of a second).
+
+    Killing them instead, or closing the lifeline now (they would exit at once), would be
+    quicker but unsafe: a worker that dies while sending its result leaves half a message in
+    the result pipe, and the executor's thread waits for the rest forever, so the interpreter
+    never exits. The lifeline is closed once the workers are gone.
+    """
+    import threading
+
+    # The executor's own thread ends once every worker has exited. shutdown(wait=False)
+    # forgets it (a later shutdown(wait=True) returns at once), hence the private attribute.
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+    def close_when_done() -> None:
+        if manager is not None:
+            manager.join()
+        _close_lifeline(lifeline)
+
+    threading.Thread(target=close_when_done, daemon=True, name="kpk-pool-stop").start()
+
+
+def _close_lifeline(lifeline: tuple[int, int]) -> None:
+    for fd in lifeline:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 def preprocess_file(
@@ -552,3 +699,20 @@ def preprocess_file(
                     writer.write(row, [" ".join(preprocess(text))])
                 rows += len(chunk.rows)
     return rows
+
+
+def preprocess_lines(lines: Iterator[str], output: str | os.PathLike, *, source: str = "-") -> int:
+    """Write the terms of each line of ``lines`` (one text per line), space-joined, to ``output``.
+
+    Atomic like :func:`classify_file`: an interrupted run leaves no partial ``output``.
+    ``source`` names where the lines come from (``-``: standard input), so that an output
+    that is the same file is refused. Returns the number of lines.
+    """
+    from kpkclassify.text import preprocess
+
+    count = 0
+    with atomic_output(str(output), "utf-8", inputs=[source]) as handle:
+        for line in lines:
+            handle.write(" ".join(preprocess(line.rstrip("\n"))) + "\n")
+            count += 1
+    return count

@@ -44,9 +44,15 @@ def compare(data, models: Sequence, *, names: Sequence[str] | None = None, text_
     -------
     dict of str to Evaluation
         In the order given; render with :func:`compare_table`.
+
+    Raises
+    ------
+    DataError
+        A row with an unknown label or an empty text, listed with its file and line as
+        :func:`kpkclassify.train` lists them: every model must be scored on every row.
     """
     from kpkclassify.io.labelled import LabelledData, read_labelled
-    from kpkclassify.persist import load
+    from kpkclassify.persist import resolve_model
 
     labelled = data if isinstance(data, LabelledData) else read_labelled(
         data, text_column=text_column, label_column=label_column, validate=False)
@@ -55,6 +61,6 @@ def compare(data, models: Sequence, *, names: Sequence[str] | None = None, text_
         name = names[i] if names else (str(model) if model is None or isinstance(model, str) else f"model {i + 1}")
         if name in result:
             name = f"{name} ({i + 1})"
-        loaded = model if hasattr(model, "predict_proba") else load(model)
+        loaded = resolve_model(model)
         result[name] = loaded.evaluate(labelled.texts, labelled.labels)
     return result

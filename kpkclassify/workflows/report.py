@@ -80,8 +80,28 @@ def top_terms(model, label: str, k: int = 15) -> list[tuple[str, float]]:
 
 
 def html_report(model, texts: Sequence[str], labels: Sequence, evaluation: Evaluation, *,
-                title: str = "kpkclassify evaluation", proba: np.ndarray | None = None) -> str:
-    """Render one self-contained HTML page for an evaluation."""
+                title: str = "kpkclassify evaluation", proba: np.ndarray | None = None,
+                mask_personal: bool = False) -> str:
+    """Render one self-contained HTML page for an evaluation.
+
+    Parameters
+    ----------
+    model : Classifier
+    texts : sequence of str
+    labels : sequence of labels
+    evaluation : Evaluation
+        What :meth:`Classifier.evaluate` returned for ``texts`` and ``labels``.
+    title : str
+    proba : ndarray, optional
+        The model's probabilities for ``texts``, when already computed.
+    mask_personal : bool, default=False
+        Mask e-mail addresses, @handles, phone numbers, NIK and plates in the texts the
+        report shows (:func:`kpkclassify.text.mask_personal`), so it can be shared.
+
+    Returns
+    -------
+    str
+    """
     Y = to_indicator(labels)
     proba = model.predict_proba(list(texts)) if proba is None else proba
     esc = html.escape
@@ -111,9 +131,12 @@ def html_report(model, texts: Sequence[str], labels: Sequence, evaluation: Evalu
             f"{_svg_pr(Y[:, j], proba[:, j], label)}"
             f"<p class=small>top weighted terms</p><table>{terms}</table></div>"
         )
+    from kpkclassify.workflows.suggest import _masker
+
+    shown = _masker(mask_personal)  # masked before it is cut: a cut NIK would leak its digits
     errors = "".join(
         f"<tr><td>{e['row']}</td><td class=l>{esc(e['true'])}</td><td class=l>{esc(e['predicted'])}</td>"
-        f"<td class=l>{esc(e['text'][:300])}</td></tr>"
+        f"<td class=l>{esc(shown(e['text'])[:300])}</td></tr>"
         for e in evaluation.errors
     )
     return (
@@ -129,10 +152,20 @@ def html_report(model, texts: Sequence[str], labels: Sequence, evaluation: Evalu
     )
 
 
-def write_report(path, model, texts, labels, evaluation: Evaluation, *, title: str = "kpkclassify evaluation") -> None:
-    """Write :func:`html_report` to ``path`` atomically."""
-    from kpkclassify.io.tables import atomic_output
+def write_report(path, model, texts, labels, evaluation: Evaluation, *, title: str = "kpkclassify evaluation",
+                 inputs: Sequence = (), mask_personal: bool = False) -> None:
+    """Write :func:`html_report` to ``path`` atomically; ``inputs`` (the data and model files)
+    may not be overwritten."""
+    from kpkclassify.io.tables import atomic_output, check_outputs
 
-    page = html_report(model, texts, labels, evaluation, title=title)
-    with atomic_output(str(path), "utf-8") as handle:
+    check_outputs(inputs, [report_target(path)])  # before rendering, which predicts again
+    page = html_report(model, texts, labels, evaluation, title=title, mask_personal=mask_personal)
+    with atomic_output(str(path), "utf-8", inputs=inputs, option="--report") as handle:
         handle.write(page)
+
+
+def report_target(path: object) -> OutputTarget:  # noqa: F821  (imported where needed)
+    """The report file as an output to check against the inputs (see ``check_outputs``)."""
+    from kpkclassify.io.tables import OutputTarget
+
+    return OutputTarget(str(path), "--report")

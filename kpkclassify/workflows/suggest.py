@@ -20,11 +20,14 @@ class Suggestion:
         1 at a decision threshold, 0 far from every threshold.
     guess : str
         The model's current labels (``|``-joined), to correct rather than type.
+    text : str
+        The text, with personal data masked when :func:`suggest` was asked to.
     """
 
     index: int
     uncertainty: float
     guess: str
+    text: str = ""
 
 
 def uncertainty(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -47,6 +50,7 @@ def suggest(
     *,
     max_similarity: float = 0.6,
     pool: int | None = None,
+    mask_personal: bool = False,
 ) -> list[Suggestion]:
     """Pick up to ``n`` texts the model is least sure about, skipping near-duplicates.
 
@@ -63,6 +67,10 @@ def suggest(
         picked text exceeds this is skipped: diverse picks teach the model more.
     pool : int, optional
         How many of the most uncertain texts to consider (default ``20 * n``).
+    mask_personal : bool, default=False
+        Mask e-mail addresses, @handles, phone numbers, NIK and plates in each
+        suggestion's ``text`` (see :func:`kpkclassify.text.mask_personal`); the model
+        still reads the texts as they are.
 
     Returns
     -------
@@ -70,8 +78,9 @@ def suggest(
         Most uncertain first.
     """
     from kpkclassify.labels import from_indicator
+    from kpkclassify.model.classifier import _as_texts
 
-    texts = list(texts)
+    texts = _as_texts(texts)  # None and NaN cells are empty texts
     if not texts or n <= 0:
         return []
     nonempty = np.asarray([bool(t and t.strip()) for t in texts])
@@ -97,7 +106,28 @@ def suggest(
         if len(picked) >= n:
             break
     guesses = from_indicator((proba[picked] >= model.thresholds_).astype(np.int8))
-    return [Suggestion(i, float(scores[i]), "|".join(g)) for i, g in zip(picked, guesses)]
+    shown = _masker(mask_personal)
+    return [Suggestion(i, float(scores[i]), "|".join(g), shown(texts[i])) for i, g in zip(picked, guesses)]
+
+
+def _masker(mask_personal: bool):
+    """:func:`kpkclassify.text.mask_personal` when asked for, else the identity."""
+    if not mask_personal:
+        return lambda text: text
+    from kpkclassify.text import mask_personal as mask
+
+    return mask
+
+
+def _masked_rows(rows: list[list[str]], columns: Sequence[int], picked: Sequence[int]) -> list[list[str]]:
+    """``rows`` with the text cells (``columns``) of the ``picked`` rows masked (copies;
+    the other rows are not written out, so they are left alone)."""
+    from kpkclassify.text import mask_personal
+
+    rows = list(rows)
+    for index in picked:
+        rows[index] = [mask_personal(cell) if k in columns else cell for k, cell in enumerate(rows[index])]
+    return rows
 
 
 def suggest_file(
@@ -108,20 +138,24 @@ def suggest_file(
     n: int = 200,
     text_columns: Sequence[str] | None = None,
     encoding: str | None = None,
+    mask_personal: bool = False,
 ) -> int:
     """Write the ``n`` rows of an unlabelled file most worth labelling, ready for a spreadsheet.
 
     The output keeps the input's columns and adds ``labels`` (empty: fill it in, e.g.
     ``illegal_fee|slow_service`` or ``other``), ``model_guess``, ``uncertainty`` and
     ``source_line``; it can be fed back to :func:`kpkclassify.train` once labelled.
-    Returns the number of rows written.
+    With ``mask_personal``, e-mail addresses, @handles, phone numbers, NIK and plates in
+    the text columns are replaced by placeholders (:func:`kpkclassify.text.mask_personal`)
+    in the file written, so that it can go to labellers; the model reads the texts as they
+    are. Returns the number of rows written.
     """
     import csv
 
     from kpkclassify.io.tables import InputError, TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
     from kpkclassify.persist import load
 
-    refuse_overwrite(input, output)
+    refuse_overwrite(input, output, model)  # the model file is an input too
     check_output_name(output)
     model = load(model) if model is None or isinstance(model, str) else model
     with TableReader(input, encoding=encoding) as reader:
@@ -135,10 +169,12 @@ def suggest_file(
             texts.append(" ".join(cells[i] for i in indices if i < len(cells)))
         columns = list(reader.columns)
     picks = suggest(model, texts, n)
+    if mask_personal:  # only what is written out: the predictions used the texts as they are
+        rows = _masked_rows(rows, indices, [pick.index for pick in picks])
     extra = ["labels", "model_guess", "uncertainty", "source_line"]
     if "labels" in columns:
         extra[0] = "new_labels"
-    with atomic_output(output, "utf-8") as handle:
+    with atomic_output(output, "utf-8", inputs=[input]) as handle:
         writer = csv.writer(handle)
         writer.writerow(columns + extra)
         for pick in picks:
