@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpkclassify import _legacy
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 # name -> module that defines it
 _EXPORTS = {
