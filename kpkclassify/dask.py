@@ -17,6 +17,8 @@ from typing import Any
 
 from kpkclassify.labels import LABELS
 
+#: The columns our own label set gives; a model with other labels adds ``p_<label>`` for its
+#: ``labels_`` (:func:`kpkclassify.workflows.classify.prediction_columns`).
 PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "status")
 
 
@@ -29,15 +31,17 @@ def _require_dask() -> None:
 
 def _classify_partition(frame: Any, model: Any, text_columns: Sequence[str], names: Sequence[str]) -> Any:
     """Add the prediction columns to one pandas partition (runs on a worker)."""
-    from kpkclassify.workflows.classify import STATUS_EMPTY, STATUS_OK, _chunk_values
+    from kpkclassify.workflows.classify import STATUS_EMPTY, STATUS_OK, _chunk_values, model_labels
 
     # Column-wise lists, joined in Python: row-wise pandas operations cost far more than the model.
     columns = [frame[c].fillna("").astype(str).tolist() for c in text_columns]
     texts = columns[0] if len(columns) == 1 else [" ".join(parts) for parts in zip(*columns)]
     empty = [not t.strip() for t in texts]
     present = [t for t, e in zip(texts, empty) if not e]
-    values = iter(_chunk_values(model.predict_proba(present), model.thresholds_)) if present else iter(())
-    rows = [["", "", "", "", "", STATUS_EMPTY] if e else next(values) + [STATUS_OK] for e in empty]
+    labels = model_labels(model)
+    values = iter(_chunk_values(model.predict_proba(present), model.thresholds_, labels)) if present else iter(())
+    blank = [""] * (2 + len(labels)) + [STATUS_EMPTY]
+    rows = [list(blank) if e else next(values) + [STATUS_OK] for e in empty]
     out = frame.copy()
     for name, values in zip(names, zip(*rows) if rows else [()] * len(names)):
         out[name] = list(values)
@@ -49,12 +53,15 @@ def classify_dataframe(
     text_column: str | Sequence[str] = "text",
     model: Any = None,
 ) -> Any:
-    """Add ``labels``, ``label``, ``p_illegal_fee``, ``p_slow_service``, ``p_campaign`` and
-    ``status`` to a Dask DataFrame, lazily.
+    """Add ``labels``, ``label``, one ``p_<label>`` per label of the model's ``labels_``
+    (``p_illegal_fee``, ``p_slow_service``, ``p_campaign`` for ours) and ``status`` to a Dask
+    DataFrame, lazily.
 
     The values are the same strings the single-machine ``kpkclassify classify`` writes
-    (probabilities with four decimals). Nothing is computed until you call ``compute``,
-    ``to_csv`` or similar.
+    (probabilities with four decimals, the same decision rule). When any of these columns
+    has the name of one of ``ddf``'s, all of them are prefixed ``kpk_`` (again, until none
+    clashes), as in ``kpkclassify classify``. Nothing is computed until you call
+    ``compute``, ``to_csv`` or similar.
 
     Parameters
     ----------
@@ -81,7 +88,9 @@ def classify_dataframe(
     if missing:
         raise ValueError(f"no column {missing[0]!r}; columns are: {', '.join(map(str, ddf.columns))}")
     model_obj = load(model) if model is None or isinstance(model, (str, os.PathLike)) else model
-    names = [f"kpk_{n}" if n in ddf.columns else n for n in PREDICTION_COLUMNS]
+    from kpkclassify.workflows.classify import _prediction_names, model_labels
+
+    names = _prediction_names([str(c) for c in ddf.columns], False, model_labels(model_obj))
     meta = ddf._meta.copy()
     for name in names:
         meta[name] = pd.Series(dtype=object)

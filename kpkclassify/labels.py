@@ -163,5 +163,9 @@ def decide(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
 
 def top_label(proba: np.ndarray, applies: np.ndarray, labels: Sequence[str] = LABELS) -> list[str]:
     """Each row's single most probable label among those that apply (``other`` when none does)."""
-    best = np.argmax(np.where(applies, proba, -1.0), axis=1) if len(proba) else np.zeros(0, dtype=int)
-    return [labels[int(j)] if row.any() else OTHER for j, row in zip(best, applies)]
+    applies = np.asarray(applies, dtype=bool)
+    if not len(applies):
+        return []
+    best = np.argmax(np.where(applies, proba, -1.0), axis=1)
+    names = np.asarray([*labels, OTHER], dtype=object)
+    return names[np.where(applies.any(axis=1), best, len(labels))].tolist()

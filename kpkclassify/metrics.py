@@ -74,7 +74,8 @@ class Evaluation:
     n : int
         Number of texts.
     label_names : tuple of str
-        The labels the metrics are of.
+        The labels the metrics are of (the model's ``labels_``); when not given, the
+        labels ``metrics`` holds, in its order.
     """
 
     metrics: dict
@@ -83,11 +84,15 @@ class Evaluation:
     calibration_error: dict
     errors: list = field(default_factory=list)
     n: int = 0
-    label_names: tuple = LABELS
+    label_names: tuple = ()
+
+    def __post_init__(self) -> None:
+        self.label_names = tuple(self.label_names) or tuple(k for k in self.metrics if k != "macro")
 
     def to_dict(self) -> dict:
         return {
             "n": self.n,
+            "labels": list(self.label_names),
             "metrics": self.metrics,
             "exact_match": self.exact_match,
             "recall_at_90_precision": self.recall_at_90_precision,
@@ -127,6 +132,9 @@ def evaluate_predictions(
 
     ``label_names`` are the labels of the probability columns (a model's ``labels_``)."""
     label_names = tuple(label_names)
+    proba = np.asarray(proba)
+    if proba.ndim != 2 or proba.shape[1] != len(label_names):
+        raise ValueError(f"proba has shape {proba.shape}, not one column per label of {label_names}")
     Y = to_indicator(labels, label_names)
     pred = decide(proba, thresholds).astype(np.int8)
     errors = []

@@ -153,9 +153,11 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
     try:
         with warnings.catch_warnings():
             # The scikit-learn parts of our models are fitted LogisticRegressions, whose
-            # state (coef_, intercept_, classes_) means the same in every scikit-learn this
-            # package supports (see pyproject.toml); a model saved under another one of those
-            # versions is fine, and the shapes are checked below.
+            # state means the same in every scikit-learn this package supports (>= 1.8, see
+            # pyproject.toml: 1.5-1.7 still expect the removed multi_class attribute and
+            # cannot predict with a model saved by a newer one; scripts/test_matrix.sh runs the
+            # tests under the lowest and highest supported versions), so the warning would only alarm; the learned
+            # state is checked below.
             warnings.filterwarnings("ignore", category=_inconsistent_version_warning())
             model = sio.load(path, trusted=sorted(set(untrusted)))
     except Exception as exc:
@@ -375,8 +377,16 @@ def _release_freed_memory() -> None:
 
 
 def model_card(model: Any) -> dict:
-    """The model card stored in a model (empty when it has none)."""
-    return dict(getattr(model, "card_", None) or {})
+    """The model card stored in a model (empty when it has none).
+
+    A card always names the model's label set (``labels``: ``{"names": [...], "source": ...}``),
+    from the model's own ``labels_`` when the card predates label sets; the card's
+    thresholds are keyed by those labels."""
+    card = dict(getattr(model, "card_", None) or {})
+    labels = getattr(model, "labels_", None)
+    if card and labels is not None and "labels" not in card:
+        card["labels"] = {"names": list(labels), "source": "model"}
+    return card
 
 
 def resolve_model(model: Classifier | str | os.PathLike | None) -> Classifier:

@@ -16,11 +16,20 @@ from kpkclassify import __version__
 app = typer.Typer(
     name="kpkclassify",
     help="Find reports of illegal fees (pungli), slow service and anti-corruption campaigns "
-    "in Indonesian complaints and posts.",
+    "in Indonesian complaints and posts.\n\n"
+    "Shell completion (bash, zsh, fish, PowerShell): run kpkclassify --install-completion once, "
+    "or print the script with kpkclassify --show-completion and add it to your shell's startup file.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+# Options spelled, and explained, the same on every command that has them.
+TEXT_COLUMN_HELP = "Column holding the text; guessed when absent (text, teks, isi, ...)."
+TEXT_COLUMNS_HELP = TEXT_COLUMN_HELP + " Repeat to join several columns."
+LABEL_COLUMN_HELP = "Column holding the labels, e.g. illegal_fee|slow_service; guessed when absent (labels or label)."
+QUIET_HELP = "Nothing on standard error: no progress and no summary (errors are still shown)."
+JSON_HELP = "Print the result as one JSON document on standard output, instead of the human-readable output."
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_DATA = 1
@@ -97,10 +106,17 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
-                                 help="Print the version and exit."),
+    version: bool = typer.Option(False, "--version", "-V", callback=version_callback, is_eager=True,
+                                 help="Print the version (kpkclassify X.Y.Z) and exit."),
 ) -> None:
     """Find reports of illegal fees (pungli), slow service and anti-corruption campaigns."""
+
+
+def print_json(document: Any) -> None:
+    """Print one JSON document on standard output (what every ``--json`` option does)."""
+    import json
+
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def load_model(path: str | None) -> Any:

@@ -8,7 +8,8 @@ from typing import Optional
 
 import typer
 
-from kpkclassify.cli._app import app, fail, handles_errors, load_model, one_character
+from kpkclassify.cli._app import (JSON_HELP, QUIET_HELP, TEXT_COLUMNS_HELP, app, fail, handles_errors, load_model,
+                                  one_character, print_json)
 
 
 @app.command()
@@ -17,7 +18,7 @@ def classify(
     input: str = typer.Argument(..., help="CSV/TSV/JSONL file (or .xlsx, written back as CSV) to classify, or - for standard input."),
     output: str = typer.Option(..., "--output", "-o", help="Where to write the result (- for standard output)."),
     text_column: Optional[list[str]] = typer.Option(
-        None, "--text-column", "-t", help="Column holding the text; repeat to join several. Guessed when absent."),
+        None, "--text-column", "-t", help=TEXT_COLUMNS_HELP),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model file (.skops); the bundled model by default."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, tsv, jsonl or xlsx (guessed from the file name)."),
     delimiter: Optional[str] = typer.Option(None, "--delimiter", callback=one_character,
@@ -27,7 +28,9 @@ def classify(
     chunk_size: int = typer.Option(2000, "--chunk-size", min=1, help="Rows classified together."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N rows."),
     explain: bool = typer.Option(False, "--explain", help="Add an evidence column (slower)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP + " The summary: rows, label counts, "
+                                 "marked and ragged rows, seconds, output. Needs --output to be a file."),
     engine: str = typer.Option("local", "--engine", help="local (this process and --jobs workers) or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: a scheduler address "
                                             "(tcp://host:8786); a local cluster is started when absent."),
@@ -38,7 +41,13 @@ def classify(
 
     With --engine dask, INPUT may be a glob ('exports/*.csv') and --output must be a
     pattern with '*' ('out/part-*.csv'): one output file per partition, in input order.
+
+    \b
+    Example:
+        kpkclassify classify complaints.csv -t isi -o classified.csv
     """
+    if as_json and output == "-":
+        fail("--json prints the summary on standard output; give --output a file name", code=2)
     if engine == "dask":
         from kpkclassify.dask import classify_files
 
@@ -46,7 +55,9 @@ def classify(
                               blocksize=None if blocksize.lower() == "none" else blocksize,
                               delimiter="\t" if delimiter in ("\\t", "tab", "TAB") else delimiter or ",",
                               workers=jobs)
-        if not quiet:
+        if as_json:
+            print_json({"rows": rows, "output": output, "engine": "dask"})
+        elif not quiet:
             typer.echo(f"{rows} rows classified on Dask -> {output}", err=True)
         return
     if engine != "local":
@@ -64,7 +75,11 @@ def classify(
             delimiter=delimiter, encoding=encoding, jobs=jobs, chunk_size=chunk_size, limit=limit,
             explain=explain, progress=progress,
         )
-    if not quiet:
+    if as_json:
+        from dataclasses import asdict
+
+        print_json(asdict(summary))
+    elif not quiet:
         for line in summary.lines():
             typer.echo(line, err=True)
 

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 import typer
 
-from kpkclassify.cli._app import app, handles_errors, load_model
+from kpkclassify.cli._app import app, handles_errors, load_model, print_json
 
 
 @app.command()
 @handles_errors
 def info(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model file; the bundled model by default."),
+    as_json: bool = typer.Option(False, "--json", help="Print the card as one JSON document on standard output "
+                                 "(info always does; accepted like every other command's --json)."),
 ) -> None:
-    """Print the model card: training data, thresholds, cross-validated scores, versions."""
+    """Print the model card as JSON: training data, thresholds, cross-validated scores, versions.
+
+    \b
+    Example:
+        kpkclassify info --model my-model.skops
+    """
     from kpkclassify.persist import bundled_model_path, model_card
 
     classifier = load_model(model)
     card = model_card(classifier)
     card.setdefault("path", str(model or bundled_model_path()))
-    typer.echo(json.dumps(card, indent=2, ensure_ascii=False))
+    print_json(card)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Optional
 
 import typer
@@ -13,12 +14,22 @@ from kpkclassify.cli._app import app, handles_errors, load_model
 @app.command()
 @handles_errors
 def predict(
-    texts: list[str] = typer.Argument(..., help="One or more texts (quote each)."),
+    texts: list[str] = typer.Argument(..., help="One or more texts (quote each), or - to read one text per line "
+                                      "from standard input."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model file; the bundled model by default."),
     explain: bool = typer.Option(False, "--explain", help="Show the words behind each label."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON, one object per line."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON Lines on standard output: one object per text "
+                                 "(text, labels, label, scores; evidence with --explain)."),
 ) -> None:
-    """Print the labels and probabilities of each text."""
+    """Print the labels and probabilities of each text, one line per text.
+
+    \b
+    Example:
+        kpkclassify predict "petugas minta uang 100rb biar cepat" --json
+        cat texts.txt | kpkclassify predict -
+    """
+    if texts == ["-"]:
+        texts = [line.rstrip("\r\n") for line in sys.stdin]
     classifier = load_model(model)
     for text, result in zip(texts, classifier.classify(texts)):
         evidence = classifier.explain(text) if explain else None

@@ -13,7 +13,7 @@ from pathlib import Path
 from kpkclassify._missing import is_missing
 from kpkclassify.exceptions import DataError, InputError, LabelError
 from kpkclassify.io.tables import TableReader, resolve_text_columns
-from kpkclassify.labels import LABELS, OTHER, format_labels, parse_labels
+from kpkclassify.labels import LABELS, OTHER, format_labels, label_set, parse_labels
 
 #: A label needs at least this many positive rows to be learned.
 MIN_EXAMPLES_PER_LABEL = 10
@@ -31,16 +31,25 @@ class LabelledData:
         ``()`` stands for ``other``.
     origins : list of str
         ``"file:line"`` of each row.
+    label_names : tuple of str
+        The label set the rows were parsed with (ours, :data:`~kpkclassify.labels.LABELS`,
+        by default).
     """
 
     texts: list[str] = field(default_factory=list)
     labels: list[tuple[str, ...]] = field(default_factory=list)
     origins: list[str] = field(default_factory=list)
+    label_names: tuple[str, ...] = LABELS
 
     def __len__(self) -> int:
         return len(self.texts)
 
     def extend(self, other: LabelledData) -> None:
+        if len(self) and len(other) and tuple(other.label_names) != tuple(self.label_names):
+            raise LabelError(f"cannot join data labelled with {', '.join(other.label_names)} to data labelled "
+                             f"with {', '.join(self.label_names)}")
+        if not len(self):
+            self.label_names = tuple(other.label_names)
         self.texts += other.texts
         self.labels += other.labels
         self.origins += other.origins
@@ -55,7 +64,7 @@ class LabelledData:
             counter.update(labels or (OTHER,))
             if len(labels) > 1:
                 counter["multi_label"] += 1
-        return {key: counter.get(key, 0) for key in (*LABELS, OTHER, "multi_label")}
+        return {key: counter.get(key, 0) for key in (*self.label_names, OTHER, "multi_label")}
 
     def sha256(self) -> str:
         """A digest of the texts and labels, in order: the training data's identity."""
@@ -68,7 +77,7 @@ class LabelledData:
         return digest.hexdigest()
 
 
-def _label_column(columns: list[str], wanted: str | None, path: str) -> int:
+def _label_column(columns: list[str], wanted: str | None, path: str, labels: Sequence[str] = LABELS) -> int:
     lowered = [c.strip().lower() for c in columns]
     if wanted:
         if wanted.strip().lower() in lowered:
@@ -79,7 +88,7 @@ def _label_column(columns: list[str], wanted: str | None, path: str) -> int:
             return lowered.index(name)
     raise InputError(
         f"{path}: no label column; columns are: {', '.join(columns)}. "
-        "Add a 'labels' column (e.g. illegal_fee|slow_service, or other) or name it with --label-column"
+        f"Add a 'labels' column (e.g. {'|'.join(labels[:2])}, or other) or name it with --label-column"
     )
 
 
@@ -90,6 +99,7 @@ def read_labelled(
     label_column: str | None = None,
     encoding: str | None = None,
     validate: bool = True,
+    labels: str | Sequence[str] | None = None,
 ) -> LabelledData:
     """Read labelled CSV/TSV/JSONL files and check every row.
 
@@ -106,15 +116,22 @@ def read_labelled(
         (unknown labels, empty texts) are refused whatever ``validate`` says: dropping them
         would make an evaluation score fewer rows than the file holds, without a word.
         Blank lines are skipped.
+    labels : str or sequence of str, optional
+        The label set the cells may name (checked with :func:`~kpkclassify.labels.label_set`):
+        ours by default; a model's ``labels_`` to evaluate it. A cell naming any other label
+        (a misspelling) is a problem of its row.
 
     Raises
     ------
     DataError
         Listing every problem with its file and line.
+    LabelError
+        When ``labels`` is no valid label set.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    data = LabelledData()
+    names = label_set(labels)
+    data = LabelledData(label_names=names)
     problems: list[str] = []
     for path in map(str, paths):
         _read_one(path, text_column, label_column, encoding, data, problems)
@@ -135,7 +152,7 @@ def _read_one(path: str, text_column: str | None, label_column: str | None, enco
                 _add(path, number, text, raw_labels, data, problems)
             return
         text_index = resolve_text_columns(reader.columns, [text_column] if text_column else None, path)[0]
-        label_index = _label_column(reader.columns, label_column, path)
+        label_index = _label_column(reader.columns, label_column, path, data.label_names)
         for number, cells in reader.rows():
             if not any(c.strip() for c in cells):
                 continue  # blank line
@@ -152,7 +169,8 @@ def _add(path: str, number: int, text: object, raw_labels: object, data: Labelle
     if is_missing(raw_labels):  # JSON null or NaN: an empty label cell, i.e. other
         raw_labels = None
     try:
-        labels = parse_labels(raw_labels if isinstance(raw_labels, (str, list)) or raw_labels is None else str(raw_labels))
+        labels = parse_labels(raw_labels if isinstance(raw_labels, (str, list)) or raw_labels is None else str(raw_labels),
+                              data.label_names)
     except LabelError as exc:
         problems.append(f"{where}: {exc}")
         return
@@ -179,16 +197,89 @@ def _conflicts(data: LabelledData) -> list[str]:
 
 
 def check_trainable(data: LabelledData, minimum: int = MIN_EXAMPLES_PER_LABEL) -> None:
-    """Refuse data in which a label has fewer than ``minimum`` positive or negative rows."""
+    """Refuse data in which a label (of ``data.label_names``) has fewer than ``minimum``
+    positive or negative rows."""
     counts = data.counts()
-    short = [f"{label} has {counts[label]}" for label in LABELS if counts[label] < minimum]
-    short += [f"{label} is missing from only {len(data) - counts[label]}" for label in LABELS
+    names = data.label_names
+    short = [f"{label} has {counts[label]}" for label in names if counts[label] < minimum]
+    short += [f"{label} is missing from only {len(data) - counts[label]}" for label in names
               if counts[label] >= minimum and len(data) - counts[label] < minimum]
     if short:
+        hint = "add rows, or train with --with-bundled to add our corpus" if set(names) == set(LABELS) else "add rows"
         raise DataError(
             [f"too few examples to learn: {'; '.join(short)} rows; each label needs at least {minimum} rows "
-             f"with it and {minimum} without it (add rows, or train with --with-bundled to add our corpus)"]
+             f"with it and {minimum} without it ({hint})"]
         )
+
+
+def read_label_guide(path: str | os.PathLike) -> dict[str, str]:
+    """Read a label guide file: the label set to train with, and what each label means.
+
+    Two forms, both UTF-8 text:
+
+    * **Markdown**: every level-2 heading ``## name`` starts a label; the text under it, up
+      to the next heading, is its description (a level-1 ``# title`` and text before the
+      first ``##`` are ignored). The name is the heading's first word; a ``:`` or `` - ``
+      after it may start a short description (``## nepotism: jobs for relatives``).
+    * **one label per line** (``.txt``, ``.tsv``): ``name`` or ``name<TAB>description``;
+      blank lines and lines starting with ``#`` are skipped.
+
+    A file with any ``## `` heading is read as Markdown. The names are checked with
+    :func:`~kpkclassify.labels.label_set` (lower-case ``snake_case``, unique, never
+    ``other``); the order of the file is the order of the model's columns.
+
+    Returns
+    -------
+    dict of str to str
+        Label name -> description (``""`` when none), in the file's order.
+
+    Raises
+    ------
+    InputError
+        The file is missing or unreadable, or a name is invalid (with its line).
+    """
+    import re
+
+    path = str(path)
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such label guide file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the label guide: {exc}") from None
+    markdown = any(line.startswith("## ") for line in lines)
+    entries: list[tuple[int, str, list[str]]] = []  # line, name, description lines
+    current: list[str] | None = None
+    for number, line in enumerate(lines, 1):
+        if markdown:
+            if line.startswith("## "):
+                title = re.match(r"([^\s:]*)\s*(?::|-\s)?\s*(.*)$", line[3:].strip())
+                current = [title.group(2)] if title.group(2) else []  # type: ignore[union-attr]
+                entries.append((number, title.group(1), current))  # type: ignore[union-attr]
+            elif line.startswith("# "):
+                current = None  # a new level-1 section: no label's text
+            elif current is not None and line.strip():
+                current.append(line.strip())
+            continue
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, _, description = line.partition("\t")
+        entries.append((number, name.strip(), [description.strip()] if description.strip() else []))
+    guide: dict[str, str] = {}
+    for number, name, description in entries:
+        try:
+            if not name:
+                raise LabelError("a label heading needs a name")
+            (checked,) = label_set([name])
+        except LabelError as exc:
+            raise InputError(f"{path}:{number}: {exc}") from None
+        if checked in guide:
+            raise InputError(f"{path}:{number}: label {checked!r} is named twice")
+        guide[checked] = " ".join(part for part in description if part).strip()
+    if not guide:
+        raise InputError(f"{path}: no labels in the label guide (write one '## name' heading or one name a line)")
+    return guide
 
 
 def bundled_corpus_path() -> Path:

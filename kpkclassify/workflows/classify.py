@@ -26,9 +26,22 @@ import numpy as np
 from kpkclassify._missing import is_missing
 from kpkclassify.exceptions import InputError
 from kpkclassify.io.tables import TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
-from kpkclassify.labels import LABELS, OTHER
+from kpkclassify.labels import LABELS, OTHER, decide, top_label
 
-PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "status")
+
+def prediction_columns(labels: Sequence[str] = LABELS) -> tuple[str, ...]:
+    """The columns a model with ``labels`` (its ``labels_``) adds: ``labels``, ``label``, one
+    ``p_<label>`` per label in the model's order, and ``status``."""
+    return ("labels", "label", *(f"p_{label}" for label in labels), "status")
+
+
+def model_labels(model: Any) -> tuple[str, ...]:
+    """A fitted model's label set (``labels_``): the columns of its probabilities."""
+    return tuple(getattr(model, "labels_", LABELS))
+
+
+#: The columns our own label set gives (a model trained on other labels: :func:`prediction_columns`).
+PREDICTION_COLUMNS = prediction_columns(LABELS)
 STATUS_OK, STATUS_EMPTY, STATUS_RAGGED = "ok", "empty_text", "ragged"
 
 
@@ -48,6 +61,8 @@ class BatchSummary:
         Line numbers of rows whose cell count differs from the header (the first 100).
     seconds : float
     output : str
+    labels : tuple of str
+        The model's labels (``labels_``), in the order the summary lists them.
     """
 
     rows: int = 0
@@ -56,15 +71,17 @@ class BatchSummary:
     ragged_lines: list[int] = field(default_factory=list)
     seconds: float = 0.0
     output: str = ""
+    labels: tuple[str, ...] = LABELS
 
     def lines(self) -> list[str]:
         """A short human summary."""
         rate = self.rows / self.seconds if self.seconds else 0.0
         out = [f"{self.rows} rows classified in {self.seconds:.1f} s ({rate:,.0f} rows/s) -> {self.output}"]
         classified = max(1, self.rows - sum(self.marked.values()))
-        for label in (*LABELS, OTHER):
+        width = max(13, *(len(label) for label in self.labels))
+        for label in (*self.labels, OTHER):
             n = self.label_counts.get(label, 0)
-            out.append(f"  {label:<13} {n:>9} ({100 * n / classified:5.1f}%)")
+            out.append(f"  {label:<{width}} {n:>9} ({100 * n / classified:5.1f}%)")
         for status, n in sorted(self.marked.items()):
             out.append(f"  marked {status}: {n}")
         if self.ragged_lines:
@@ -119,16 +136,17 @@ def _process_chunk(model: Any, chunk: _Chunk, fmt: _Format) -> tuple[str, Counte
 
 
 def _render_chunk(model: Any, chunk: _Chunk, fmt: _Format) -> tuple[str, Counter]:
+    labels = model_labels(model)
     texts = [t for t, s in zip(chunk.texts, chunk.status) if s != STATUS_EMPTY]
-    proba = model.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
+    proba = model.predict_proba(texts) if texts else np.zeros((0, len(labels)))
     counts: Counter[str] = Counter({"status:" + s: n for s, n in Counter(chunk.status).items() if s != STATUS_OK})
     if chunk.records is not None and not fmt.explain and "status:" + STATUS_RAGGED not in counts:
-        return _render_records(chunk, proba, model.thresholds_, fmt, counts), counts
+        return _render_records(chunk, proba, model.thresholds_, fmt, counts, labels), counts
     out = io.StringIO()
     writer = _RowWriter(out, fmt)
-    predicted = zip(*_prediction_columns(proba, model.thresholds_, counts))
+    predicted = zip(*_prediction_columns(proba, model.thresholds_, counts, labels))
     evidence = iter(_evidence(model, texts) if fmt.explain else [])
-    blank = ("", "", *([""] * len(LABELS)))
+    blank = ("", "", *([""] * len(labels)))
     for row, status in zip(chunk.cells(fmt.delimiter), chunk.status):
         values = list(blank if status == STATUS_EMPTY else next(predicted))
         extra = [next(evidence, "") if status != STATUS_EMPTY else ""] if fmt.explain else []
@@ -137,11 +155,11 @@ def _render_chunk(model: Any, chunk: _Chunk, fmt: _Format) -> tuple[str, Counter
 
 
 def _render_records(chunk: _Chunk, proba: np.ndarray, thresholds: np.ndarray, fmt: _Format,
-                    counts: Counter) -> str:
+                    counts: Counter, labels: Sequence[str] = LABELS) -> str:
     """The common case, CSV rows of the header's width: each output row is the input row as
     written, then the prediction cells, computed column-wise for the whole chunk."""
     d = fmt.delimiter
-    predicted = _prediction_columns(proba, thresholds, counts)
+    predicted = _prediction_columns(proba, thresholds, counts, labels)
     if set(d) & _CELL_CHARACTERS:  # an unusual delimiter inside our own cells: let csv quote
         joined = io.StringIO()
         csv.writer(joined, delimiter=d, lineterminator="\n").writerows(zip(*predicted))
@@ -166,21 +184,52 @@ def _line_end(fmt: _Format) -> str:
     return "\r\n" if fmt.delimiter == ";" else "\n"  # Excel in an Indonesian locale writes ; and CRLF
 
 
-def _prediction_columns(proba: np.ndarray, thresholds: np.ndarray, counts: Counter | None = None) -> list[list[str]]:
+def _prediction_columns(proba: np.ndarray, thresholds: np.ndarray, counts: Counter | None = None,
+                        labels: Sequence[str] = LABELS) -> list[list[str]]:
     """The prediction cells of a chunk column by column (labels, top label, one probability
-    column per label), adding the rows per label to ``counts`` when given."""
-    hits = proba >= thresholds
-    bits = hits @ (1 << np.arange(len(LABELS)))
-    top = np.where(hits.any(axis=1), np.argmax(np.where(hits, proba, -1.0), axis=1), -1)
-    label_names = [*LABELS, OTHER]
+    column per label of ``labels``, the model's ``labels_``), adding the rows per label to
+    ``counts`` when given. The labels are :func:`~kpkclassify.labels.decide`'s, the top label
+    :func:`~kpkclassify.labels.top_label`'s: the same rule as ``Classifier.classify``."""
+    labels = tuple(labels)
+    hits = decide(proba, thresholds)
     if counts is not None:
-        for j, label in enumerate(LABELS):
+        for j, label in enumerate(labels):
             counts[label] += int(hits[:, j].sum())
-        counts[OTHER] += int((bits == 0).sum())
+        counts[OTHER] += int((~hits.any(axis=1)).sum())
     cells = [f"{p:.4f}" for p in proba.ravel().tolist()]
-    width = len(LABELS)
-    return [[_COMBINATIONS[b] for b in bits.tolist()], [label_names[t] for t in top.tolist()],
+    width = len(labels)
+    return [_label_cells(hits, labels), top_label(proba, hits, labels),
             *(cells[j::width] for j in range(width))]
+
+
+def _label_cells(hits: np.ndarray, labels: tuple[str, ...]) -> list[str]:
+    """Each row's labels joined with ``|`` (``other`` when none), from the distinct rows of
+    ``hits`` only: a chunk holds a handful of combinations however many rows it has."""
+    if not len(hits):
+        return []
+    if len(labels) < 63:
+        bits = hits @ (1 << np.arange(len(labels), dtype=np.int64))
+        combinations = _combinations(labels) if len(labels) <= 8 else None
+        if combinations is not None:
+            return [combinations[b] for b in bits.tolist()]
+        distinct, which = np.unique(bits, return_inverse=True)
+        names = ["|".join(labels[j] for j in range(len(labels)) if b >> j & 1) or OTHER for b in distinct.tolist()]
+        return [names[i] for i in which.ravel().tolist()]
+    return ["|".join(labels[j] for j in np.flatnonzero(row)) or OTHER for row in hits]
+
+
+_COMBINATION_TABLES: dict[tuple[str, ...], list[str]] = {}
+
+
+def _combinations(labels: tuple[str, ...]) -> list[str]:
+    """The ``|``-joined names of every subset of ``labels``, indexed by its bits (cached)."""
+    table = _COMBINATION_TABLES.get(labels)
+    if table is None:
+        table = _COMBINATION_TABLES[labels] = [
+            ("|".join(labels[j] for j in range(len(labels)) if bits >> j & 1) or OTHER)
+            for bits in range(2 ** len(labels))
+        ]
+    return table
 
 
 def _evidence(model: Any, texts: list[str]) -> list[str]:
@@ -310,10 +359,11 @@ def _jsonl_chunks(reader: TableReader, keys: list[str], chunk_size: int, limit: 
 
 
 # -- writing ------------------------------------------------------------------------------
-def _prediction_names(columns: Sequence[str], explain: bool) -> list[str]:
-    """Our output columns (keys, for JSON Lines): all prefixed ``kpk_`` (again, until none
-    clashes) when any would shadow one of the user's columns of the same name."""
-    names = list(PREDICTION_COLUMNS) + (["evidence"] if explain else [])
+def _prediction_names(columns: Sequence[str], explain: bool, labels: Sequence[str] = LABELS) -> list[str]:
+    """Our output columns (keys, for JSON Lines) for a model with ``labels``: all prefixed
+    ``kpk_`` (again, until none clashes) when any would shadow one of the user's columns of
+    the same name."""
+    names = list(prediction_columns(labels)) + (["evidence"] if explain else [])
     taken = set(columns)
     while taken.intersection(names):
         names = [f"kpk_{n}" for n in names]
@@ -364,14 +414,12 @@ class _RowWriter:
         self._emit(row + values)
 
 
-_COMBINATIONS = [
-    ("|".join(LABELS[j] for j in range(len(LABELS)) if bits >> j & 1) or OTHER) for bits in range(2 ** len(LABELS))
-]
+_COMBINATIONS = _combinations(LABELS)
 
 
-def _chunk_values(proba: np.ndarray, thresholds: np.ndarray) -> list[list[str]]:
+def _chunk_values(proba: np.ndarray, thresholds: np.ndarray, labels: Sequence[str] = LABELS) -> list[list[str]]:
     """The prediction cells of each row of a chunk, computed for the whole chunk at once."""
-    return [list(cells) for cells in zip(*_prediction_columns(proba, thresholds))]
+    return [list(cells) for cells in zip(*_prediction_columns(proba, thresholds, None, labels))]
 
 
 # -- the public entry point ---------------------------------------------------------------
@@ -438,11 +486,12 @@ def classify_file(
         model_ref = str(model) if model is not None else None
     else:
         model_obj = model
-    summary = BatchSummary(output=output)
+    labels = model_labels(model_obj)
+    summary = BatchSummary(output=output, labels=labels)
     with TableReader(input, fmt=fmt, delimiter=delimiter, encoding=encoding) as reader:
         total = os.path.getsize(input) if input != "-" else 0
         n_jobs = _choose_jobs(jobs, total)
-        names = _prediction_names(reader.columns, explain)
+        names = _prediction_names(reader.columns, explain, labels)
         # Excel's files (UTF-8 with BOM, "Unicode Text" UTF-16) get a BOM back, so Excel reads it
         out_encoding = "utf-8-sig" if reader.encoding in ("utf-8-sig", "utf-16") else "utf-8"
         fmt = _Format(reader.kind, reader.delimiter or ",", len(reader.columns), names, explain)

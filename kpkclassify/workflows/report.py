@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from kpkclassify.metrics import Evaluation
-from kpkclassify.labels import LABELS, to_indicator
+from kpkclassify.labels import to_indicator
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222;max-width:1100px}
@@ -73,7 +73,7 @@ def _svg_histogram(y: np.ndarray, scores: np.ndarray, threshold: float, label: s
 def top_terms(model, label: str, k: int = 15) -> list[tuple[str, float]]:
     """The word features with the largest positive weights for a label."""
     names = model._feature_names()
-    coef = model.estimators_[LABELS.index(label)].coef_.ravel()
+    coef = model.estimators_[tuple(model.labels_).index(label)].coef_.ravel()
     word = np.flatnonzero(np.char.startswith(names.astype(str), "w:"))
     best = word[np.argsort(-coef[word])[:k]]
     return [(names[i][2:], float(coef[i])) for i in best]
@@ -89,6 +89,7 @@ def html_report(model, texts: Sequence[str], labels: Sequence, evaluation: Evalu
     model : Classifier
     texts : sequence of str
     labels : sequence of labels
+        Of the model's label set (``model.labels_``), which the report's sections follow.
     evaluation : Evaluation
         What :meth:`Classifier.evaluate` returned for ``texts`` and ``labels``.
     title : str
@@ -102,14 +103,15 @@ def html_report(model, texts: Sequence[str], labels: Sequence, evaluation: Evalu
     -------
     str
     """
-    Y = to_indicator(labels)
+    names = tuple(model.labels_)
+    Y = to_indicator(labels, names)
     proba = model.predict_proba(list(texts)) if proba is None else proba
     esc = html.escape
     rows = []
-    for label in LABELS:
+    for label in names:
         m = evaluation.metrics[label]
         rows.append(
-            f"<tr><td class=l>{label}</td><td>{m['precision']:.3f}</td><td>{m['recall']:.3f}</td>"
+            f"<tr><td class=l>{esc(label)}</td><td>{m['precision']:.3f}</td><td>{m['recall']:.3f}</td>"
             f"<td>{m['f1']:.3f}</td><td>{m['support']}</td><td>{evaluation.recall_at_90_precision[label]:.3f}</td>"
             f"<td>{evaluation.calibration_error[label]:.3f}</td></tr>"
         )
@@ -117,7 +119,7 @@ def html_report(model, texts: Sequence[str], labels: Sequence, evaluation: Evalu
     rows.append(f"<tr><th class=l>macro</th><th>{macro['precision']:.3f}</th><th>{macro['recall']:.3f}</th>"
                 f"<th>{macro['f1']:.3f}</th><th>{evaluation.n}</th><th></th><th></th></tr>")
     cards = []
-    for j, label in enumerate(LABELS):
+    for j, label in enumerate(names):
         m = evaluation.metrics[label]
         confusion = (
             "<table><tr><th></th><th>predicted</th><th>not predicted</th></tr>"

@@ -77,7 +77,7 @@ def suggest(
     list of Suggestion
         Most uncertain first.
     """
-    from kpkclassify.labels import from_indicator
+    from kpkclassify.labels import decide, from_indicator
     from kpkclassify.model.classifier import _as_texts
 
     texts = _as_texts(texts)  # None and NaN cells are empty texts
@@ -105,7 +105,7 @@ def suggest(
         chosen = row if chosen is None else sp.vstack([chosen, row]).tocsr()
         if len(picked) >= n:
             break
-    guesses = from_indicator((proba[picked] >= model.thresholds_).astype(np.int8))
+    guesses = from_indicator(decide(proba[picked], model.thresholds_).astype(np.int8), model.labels_)
     shown = _masker(mask_personal)
     return [Suggestion(i, float(scores[i]), "|".join(g), shown(texts[i])) for i, g in zip(picked, guesses)]
 
@@ -142,8 +142,8 @@ def suggest_file(
 ) -> int:
     """Write the ``n`` rows of an unlabelled file most worth labelling, ready for a spreadsheet.
 
-    The output keeps the input's columns and adds ``labels`` (empty: fill it in, e.g.
-    ``illegal_fee|slow_service`` or ``other``), ``model_guess``, ``uncertainty`` and
+    The output keeps the input's columns and adds ``labels`` (empty: fill it in with the
+    model's labels, e.g. ``illegal_fee|slow_service``, or ``other``), ``model_guess``, ``uncertainty`` and
     ``source_line``; it can be fed back to :func:`kpkclassify.train` once labelled.
     With ``mask_personal``, e-mail addresses, @handles, phone numbers, NIK and plates in
     the text columns are replaced by placeholders (:func:`kpkclassify.text.mask_personal`)

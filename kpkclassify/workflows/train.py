@@ -10,8 +10,8 @@ from importlib import metadata
 
 import numpy as np
 
-from kpkclassify.io.labelled import LabelledData, bundled_corpus_path, check_trainable, read_labelled
-from kpkclassify.labels import LABELS
+from kpkclassify.io.labelled import LabelledData, bundled_corpus_path, check_trainable, read_label_guide, read_labelled
+from kpkclassify.labels import LABELS, label_set
 from kpkclassify.model.classifier import Classifier
 from kpkclassify.persist import MODEL_FORMAT
 
@@ -31,9 +31,28 @@ def _rounded(metrics: dict) -> dict:
     return {k: (_rounded(v) if isinstance(v, dict) else round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()}
 
 
+def resolve_labels(labels: str | os.PathLike | Sequence[str] | None) -> tuple[tuple[str, ...], dict]:
+    """The label set to train with, and what the card says of where it came from.
+
+    ``None`` is ours (:data:`~kpkclassify.labels.LABELS`); a sequence of names or one string
+    of names joined by ``,`` (``"illegal_fee,nepotism"``) is checked with
+    :func:`~kpkclassify.labels.label_set`; a path (a ``PathLike``, or a string with a ``.``
+    or a path separator, which no label name has) is a label guide file read with
+    :func:`~kpkclassify.io.labelled.read_label_guide`.
+    """
+    if labels is None:
+        return LABELS, {"source": "default"}
+    if isinstance(labels, os.PathLike) or (isinstance(labels, str) and any(c in labels for c in "./\\")):
+        guide = read_label_guide(labels)
+        return tuple(guide), {"source": "label_guide", "path": str(labels), "descriptions": guide}
+    names = label_set(labels)
+    return names, {"source": "default" if names == LABELS else "given"}
+
+
 def train(
     data: str | os.PathLike | Sequence[str | os.PathLike] | LabelledData,
     *,
+    labels: str | os.PathLike | Sequence[str] | None = None,
     with_bundled: bool = False,
     text_column: str | None = None,
     label_column: str | None = None,
@@ -49,8 +68,15 @@ def train(
     ----------
     data : path, list of paths, or LabelledData
         CSV/TSV/JSONL files with a text column and a ``labels`` column.
+    labels : names, str or path, optional
+        The label set to learn, in column order: ours by default (or ``classifier``'s own
+        ``labels``); names (``("illegal_fee", "nepotism")`` or ``"illegal_fee,nepotism"``);
+        or the path of a label guide file (see :func:`~kpkclassify.io.labelled.read_label_guide`).
+        A cell of ``data`` naming any other label is an error with its file and row;
+        ``other`` is the empty set, never a label.
     with_bundled : bool, default=False
-        Add our own corpus (the training split of ``datasets/``) to ``data``.
+        Add our own corpus (the training split of ``datasets/``) to ``data``. Only with our
+        label set: the corpus is labelled with ours.
     text_column, label_column : str, optional
     test_size : float, optional
         Hold out this share of rows (stratified by label set, seeded) and record the
@@ -72,14 +98,22 @@ def train(
         Fitted, with ``card_`` holding the data digest, counts, options, versions and metrics.
     """
     say = progress or (lambda message: None)
+    if labels is None and classifier is not None and classifier.labels is not None:
+        labels = classifier.labels
+    names, label_source = resolve_labels(labels)
+    if with_bundled and set(names) != set(LABELS):
+        raise ValueError(f"--with-bundled adds our corpus, labelled with {', '.join(LABELS)} only; "
+                         f"it cannot train the labels {', '.join(names)}")
     if isinstance(data, LabelledData):
         labelled, sources = data, ["<LabelledData>"]
+        if tuple(data.label_names) != names:
+            labelled = _relabelled(data, names)
     else:
         sources = [str(data)] if isinstance(data, (str, os.PathLike)) else [str(p) for p in data]
         say(f"reading {len(sources)} file(s)")
-        labelled = read_labelled(sources, text_column=text_column, label_column=label_column)
+        labelled = read_labelled(sources, text_column=text_column, label_column=label_column, labels=names)
     if with_bundled:
-        bundled = read_labelled(bundled_corpus_path())
+        bundled = read_labelled(bundled_corpus_path(), labels=names)
         say(f"adding {len(bundled)} rows of the bundled corpus")
         merged = LabelledData()
         merged.extend(labelled)
@@ -91,7 +125,8 @@ def train(
     train_idx, test_idx = _split(labelled, test_size, seed)
     texts = [labelled.texts[i] for i in train_idx]
     labels = [labelled.labels[i] for i in train_idx]
-    model = (classifier if classifier is not None else Classifier()).set_params(random_state=seed, cv=cv)
+    model = (classifier if classifier is not None else Classifier()).set_params(
+        labels=None if names == LABELS else names, random_state=seed, cv=cv)  # ours: as before, None
     say(f"training on {len(texts)} rows ({cv}-fold cross-validation for thresholds)")
     model.fit(texts, labels)
 
@@ -108,7 +143,8 @@ def train(
         },
         "options": {"seed": seed, "cv": cv, "test_size": test_size, "with_bundled": with_bundled,
                     "params": {k: repr(v) for k, v in model.get_params(deep=False).items()}},
-        "thresholds": {label: round(float(t), 4) for label, t in zip(LABELS, model.thresholds_)},
+        "labels": {"names": list(model.labels_), **label_source},
+        "thresholds": {label: round(float(t), 4) for label, t in zip(model.labels_, model.thresholds_)},
         "cross_validated": _rounded(model.cv_scores_),
         "versions": library_versions(),
     }
@@ -118,6 +154,23 @@ def train(
         card["held_out"] = _rounded(evaluation.metrics)
     model.card_ = card
     return model
+
+
+def _relabelled(data: LabelledData, names: tuple[str, ...]) -> LabelledData:
+    """``data`` checked against the label set being trained (its rows in ``names``' order)."""
+    from kpkclassify.exceptions import DataError, LabelError
+    from kpkclassify.labels import parse_labels
+
+    out = LabelledData(texts=list(data.texts), origins=list(data.origins), label_names=names)
+    problems = []
+    for row, origin in zip(data.labels, data.origins):
+        try:
+            out.labels.append(parse_labels(row, names))
+        except LabelError as exc:
+            problems.append(f"{origin}: {exc}")
+    if problems:
+        raise DataError(problems)
+    return out
 
 
 def _split(data: LabelledData, test_size: float | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
