@@ -25,7 +25,7 @@ run() {
 for which in "$@"; do
   case $which in
     low)  run low "$(find_python 3.11)" "scikit-learn==1.8.0" "typer==0.12.0" "click==8.1.7" "numpy==1.24.4" \
-              "scipy==1.10.1" "skops==0.10.0" "joblib==1.3.0" \
+              "scipy==1.10.1" "skops==0.11.0" "joblib==1.3.0" \
               "pyarrow==17.0.0" ;;  # the test extras (dask) pull pyarrow, whose newest needs NumPy 2
     high) run high "$(find_python 3.13)" ;;
     *) echo "usage: $0 [low|high ...]" >&2; exit 2 ;;

@@ -18,7 +18,16 @@ from kpkclassify import __version__
 from kpkclassify.cli import app
 from kpkclassify.cli._app import LABEL_COLUMN_HELP, TEXT_COLUMN_HELP
 
-runner = CliRunner()
+
+def _runner() -> CliRunner:
+    """stdout and stderr apart: click >= 8.2 always keeps them apart, older click on request."""
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
+
+
+runner = _runner()
 ROOT = typer.main.get_command(app)
 COMMANDS = dict(ROOT.commands)
 TEXT_COMMANDS = ("classify", "preprocess", "suggest", "train", "evaluate", "compare")
@@ -151,7 +160,7 @@ def test_classify_json_summary_and_quiet(model_path, tmp_path):
 def test_classify_json_to_standard_output_is_refused(model_path, tmp_path):
     src = write_csv(tmp_path / "in.csv", ["text"], [["jalan rusak"]])
     result = invoke("classify", src, "-o", "-", "-m", model_path, "--json")
-    assert result.exit_code == 2 and "--json" in result.output
+    assert result.exit_code == 2 and "--json" in result.output + result.stderr
 
 
 def test_train_evaluate_compare_info_json(labelled_csv, tmp_path, model_path):

@@ -164,3 +164,14 @@ def test_classify_frame_keeps_the_series_index(fitted):
     assert list(frame.index) == [10, 20]
     assert list(frame.columns) == ["labels", "label", "p_illegal_fee", "p_slow_service", "p_campaign"]
     assert frame.loc[10, "labels"] == "illegal_fee" and frame.loc[20, "label"] == "other"
+
+
+def test_suggest_file_takes_pathlib_paths(fitted, tmp_path):
+    from pathlib import Path
+
+    from kpkclassify import suggest_file
+
+    source = Path(tmp_path) / "unlabelled.csv"
+    source.write_text("text\nbayar 200rb biar cepat\nktp belum jadi\njalan rusak\n", encoding="utf-8")
+    assert suggest_file(source, tmp_path / "next.csv", model=fitted, n=2) == 2
+    assert (tmp_path / "next.csv").read_text(encoding="utf-8").startswith("text,labels,")
