@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 csv.field_size_limit(sys.maxsize)
 
 from kpkclassify import LABELS, load  # noqa: E402
-from kpkclassify.metrics import label_metrics, recall_at_precision  # noqa: E402
 from kpkclassify.labels import to_indicator  # noqa: E402
+from kpkclassify.metrics import label_metrics, recall_at_precision  # noqa: E402
 
 KEYWORDS = {
     "illegal_fee": ["pungli", "pungutan liar", "suap", "sogok", "pelicin", "uang rokok", "uang damai", "calo",

@@ -70,21 +70,20 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from kpkclassify.workflows.classify import BatchSummary, classify_file
-    from kpkclassify.io.labelled import LabelledData, read_labelled
-    from kpkclassify.workflows.suggest import Suggestion, suggest, suggest_file
-    from kpkclassify.workflows.classify import preprocess_file
-    from kpkclassify.metrics import Evaluation, evaluate_predictions
-    from kpkclassify.workflows.evaluate import compare, compare_table
-    from kpkclassify.workflows.report import html_report
-    from kpkclassify.workflows.frame import classify_frame
-    from kpkclassify.features import TextFeatures
     from kpkclassify.exceptions import DataError, InputError, KpkError, LabelError, ModelLoadError, OutputError
+    from kpkclassify.features import TextFeatures
+    from kpkclassify.io.labelled import LabelledData, read_labelled
     from kpkclassify.labels import LABELS, OTHER, decide, format_labels, label_set, parse_labels
+    from kpkclassify.metrics import Evaluation, evaluate_predictions
     from kpkclassify.model import Classifier, Prediction
     from kpkclassify.persist import bundled_model_path, load, model_card, resolve_model, save
-    from kpkclassify.workflows.train import train
     from kpkclassify.text import IndonesianPreprocessor, extract_amounts, mask_personal, normalize, preprocess, stem, tokenize
+    from kpkclassify.workflows.classify import BatchSummary, classify_file, preprocess_file
+    from kpkclassify.workflows.evaluate import compare, compare_table
+    from kpkclassify.workflows.frame import classify_frame
+    from kpkclassify.workflows.report import html_report
+    from kpkclassify.workflows.suggest import Suggestion, suggest, suggest_file
+    from kpkclassify.workflows.train import train
 
 
 def __getattr__(name: str) -> Any:

@@ -7,10 +7,10 @@ import sys
 import time
 
 import pytest
+from conftest import read_csv, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import read_csv, write_csv
 from kpkclassify import InputError, classify_file
 
 NEW = ["labels", "label", "p_illegal_fee", "p_slow_service", "p_campaign", "status"]

@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import read_csv, write_csv
 from typer.testing import CliRunner
 
-from conftest import read_csv, write_csv
 from kpkclassify import __version__
 from kpkclassify.cli import app
 

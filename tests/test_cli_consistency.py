@@ -6,14 +6,13 @@ import os
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import click
 import pytest
 import typer.main
+from conftest import read_csv, write_csv
 from typer.testing import CliRunner
 
-from conftest import read_csv, write_csv
 from kpkclassify import __version__
 from kpkclassify.cli import app
 from kpkclassify.cli._app import LABEL_COLUMN_HELP, TEXT_COLUMN_HELP

@@ -5,8 +5,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpkclassify.model.augment import augment, noisy_copy
 from kpkclassify.features.cues import add_cues
+from kpkclassify.model.augment import augment, noisy_copy
 
 
 def test_first_person_request_and_money_cues():

@@ -13,9 +13,9 @@ import re
 
 import numpy as np
 import pytest
+from conftest import read_csv, write_csv
 from typer.testing import CliRunner
 
-from conftest import read_csv, write_csv
 from kpkclassify import Classifier, DataError, classify_file, load, model_card, read_labelled
 from kpkclassify.cli import app
 from kpkclassify.exceptions import InputError, LabelError

@@ -3,8 +3,8 @@
 import csv
 
 import pytest
-
 from conftest import read_csv, write_csv
+
 from kpkclassify import classify_file
 
 dd = pytest.importorskip("dask.dataframe")

@@ -1,8 +1,8 @@
 """Reading labelled data: every problem is reported with its file and line."""
 
 import pytest
-
 from conftest import write_csv
+
 from kpkclassify import DataError, read_labelled
 from kpkclassify.io.labelled import check_trainable
 

@@ -10,13 +10,12 @@ import json
 import zipfile
 
 import pytest
+from conftest import read_csv, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import read_csv, write_csv
-from kpkclassify import DataError, InputError, classify_file, read_labelled
-from kpkclassify import _io
+from kpkclassify import DataError, InputError, _io, classify_file, read_labelled
 
 NEW = ["labels", "label", "p_illegal_fee", "p_slow_service", "p_campaign", "status"]
 

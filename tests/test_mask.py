@@ -6,11 +6,11 @@ import re
 import time
 
 import pytest
+from conftest import read_csv, write_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import read_csv, write_csv
 from kpkclassify.text import mask_personal
 
 EXAMPLES = [

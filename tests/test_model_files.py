@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from kpkclassify import ModelLoadError, load
-from kpkclassify import _persist
+from kpkclassify import ModelLoadError, _persist, load
 
 
 def _dump(model, path):
@@ -162,7 +161,7 @@ def test_missing_values_are_empty_texts(fitted):
         def __bool__(self):
             raise TypeError("boolean value of NA is ambiguous")
 
-    missing = [None, float("nan"), np.float32("nan"), np.datetime64("NaT"), NAType()]
+    missing = [None, float("nan"), np.float32("nan"), np.datetime64("NaT", "ns"), NAType()]
     empty = fitted.predict_proba([""])
     proba = fitted.predict_proba(missing + ["petugas minta uang 100rb"])
     assert np.allclose(proba[:-1], empty)

@@ -19,11 +19,14 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import read_csv, write_csv
 from typer.testing import CliRunner
 
-from conftest import read_csv, write_csv
-from kpkclassify import InputError, classify_file
-from kpkclassify import _io  # its new names are looked up in each test
+from kpkclassify import (
+    InputError,
+    _io,  # its new names are looked up in each test
+    classify_file,
+)
 from kpkclassify.cli import app
 
 runner = CliRunner()

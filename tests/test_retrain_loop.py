@@ -3,9 +3,9 @@
 import csv
 from html.parser import HTMLParser
 
+from conftest import write_csv
 from typer.testing import CliRunner
 
-from conftest import write_csv
 from kpkclassify import Classifier, compare, compare_table, load, suggest, train
 from kpkclassify.cli import app
 

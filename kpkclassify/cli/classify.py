@@ -8,8 +8,7 @@ from typing import Optional
 
 import typer
 
-from kpkclassify.cli._app import (JSON_HELP, QUIET_HELP, TEXT_COLUMNS_HELP, app, fail, handles_errors, load_model,
-                                  one_character, print_json)
+from kpkclassify.cli._app import JSON_HELP, QUIET_HELP, TEXT_COLUMNS_HELP, app, fail, handles_errors, load_model, one_character, print_json
 
 
 @app.command()

@@ -6,8 +6,7 @@ from typing import Optional
 
 import typer
 
-from kpkclassify.cli._app import (JSON_HELP, LABEL_COLUMN_HELP, TEXT_COLUMN_HELP, app, fail, handles_errors,
-                                  print_json)
+from kpkclassify.cli._app import JSON_HELP, LABEL_COLUMN_HELP, TEXT_COLUMN_HELP, app, fail, handles_errors, print_json
 
 
 @app.command()
@@ -26,7 +25,8 @@ def compare(
     Example:
         kpkclassify compare test.csv --model bundled --model my-model.skops
     """
-    from kpkclassify.workflows.evaluate import compare as run, compare_table
+    from kpkclassify.workflows.evaluate import compare as run
+    from kpkclassify.workflows.evaluate import compare_table
 
     if len(model) < 2:
         fail("give at least two models: --model A --model B", code=2)

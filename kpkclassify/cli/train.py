@@ -6,8 +6,7 @@ from typing import Optional
 
 import typer
 
-from kpkclassify.cli._app import (JSON_HELP, LABEL_COLUMN_HELP, QUIET_HELP, TEXT_COLUMN_HELP, app, fail, handles_errors,
-                                  print_json)
+from kpkclassify.cli._app import JSON_HELP, LABEL_COLUMN_HELP, QUIET_HELP, TEXT_COLUMN_HELP, app, fail, handles_errors, print_json
 
 
 @app.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
-import errno
 import fnmatch
 import glob
 import io

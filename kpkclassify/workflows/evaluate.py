@@ -14,7 +14,6 @@ def compare_table(evaluations: dict[str, Evaluation]) -> str:
     The rows are the models' labels (their ``label_names``: the first model's, then any
     other model's own), then ``macro``; a model without a label shows ``n/a`` for it."""
     names = list(evaluations)
-    first = evaluations[names[0]]
     header = "| label | metric | " + " | ".join(names) + "".join(f" | {n} - {names[0]}" for n in names[1:]) + " |"
     lines = [header, "|" + "---|" * (2 + len(names) + len(names) - 1)]
     labels: list[str] = []

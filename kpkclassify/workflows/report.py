@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kpkclassify.metrics import Evaluation
 from kpkclassify.labels import to_indicator
+from kpkclassify.metrics import Evaluation
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222;max-width:1100px}
