@@ -81,13 +81,13 @@ def classify_dataframe(
     import dask
     import pandas as pd
 
-    from kpkclassify.persist import load
+    from kpkclassify.persist import resolve_model
 
     columns = [text_column] if isinstance(text_column, str) else list(text_column)
     missing = [c for c in columns if c not in ddf.columns]
     if missing:
         raise ValueError(f"no column {missing[0]!r}; columns are: {', '.join(map(str, ddf.columns))}")
-    model_obj = load(model) if model is None or isinstance(model, (str, os.PathLike)) else model
+    model_obj = resolve_model(model)
     from kpkclassify.workflows.classify import _prediction_names, model_labels
 
     names = _prediction_names([str(c) for c in ddf.columns], False, model_labels(model_obj))

@@ -474,18 +474,15 @@ def classify_file(
     InputError
         Bad input (missing file or column, unreadable line); nothing is left at ``output``.
     """
-    from kpkclassify.persist import load
+    from kpkclassify.persist import resolve_model
 
     input, output = str(input), str(output)
     refuse_overwrite(input, output)
     check_output_name(output)
     started = time.perf_counter()
-    model_ref: Any = model
-    if model is None or isinstance(model, (str, os.PathLike)):
-        model_obj = load(model)
-        model_ref = str(model) if model is not None else None
-    else:
-        model_obj = model
+    # workers load a model given by path themselves (see _model_in_worker); an object is passed on
+    model_ref: Any = str(model) if isinstance(model, os.PathLike) else model
+    model_obj = resolve_model(model)
     labels = model_labels(model_obj)
     summary = BatchSummary(output=output, labels=labels)
     with TableReader(input, fmt=fmt, delimiter=delimiter, encoding=encoding) as reader:

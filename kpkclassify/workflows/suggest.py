@@ -153,11 +153,11 @@ def suggest_file(
     import csv
 
     from kpkclassify.io.tables import InputError, TableReader, atomic_output, check_output_name, refuse_overwrite, resolve_text_columns
-    from kpkclassify.persist import load
+    from kpkclassify.persist import resolve_model
 
     refuse_overwrite(input, output, model)  # the model file is an input too
     check_output_name(output)
-    model = load(model) if model is None or isinstance(model, str) else model
+    model = resolve_model(model)
     with TableReader(input, encoding=encoding) as reader:
         if reader.kind == "jsonl":
             raise InputError(f"{input}: suggest reads CSV/TSV files")
