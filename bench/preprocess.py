@@ -8,7 +8,9 @@ example ../shared/eval/real_v1.csv); it is read only here, never stored. Reports
 - cold: words/s of kpkclassify.preprocess in a fresh process (empty memo), next to
   PySastrawi's StemmerFactory().create_stemmer() stemming the same texts in a fresh process;
 - warm: words/s on --warm-texts texts built from datasets/ (second pass, memo full);
-- import time of kpkclassify and the time of the first preprocess call.
+- import time of kpkclassify and the time of the first preprocess call;
+- this process's PSS after the warm pass (/proc/self/smaps_rollup, Linux) and the size of the
+  term memo, which keeps only tokens seen more than once.
 Words are whitespace-separated pieces of the raw text.
 """
 
@@ -69,6 +71,18 @@ def run(code: str, *args: str) -> list[float]:
     return [float(x) for x in out.stdout.split()]
 
 
+def pss_mb() -> float | None:
+    """This process's proportional set size in MB, or None where /proc is missing."""
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def warm_corpus(n: int) -> list[str]:
     base = []
     for name in ("train.csv", "test.csv"):
@@ -119,6 +133,11 @@ def main() -> None:
     print(f"\ncold ratio kpkclassify / PySastrawi: {theirs / ours:.2f}x (target >= 1.5x)")
     print(f"warm throughput: {warm_words / warm:,.0f} words/s (target >= 1,500,000)")
     print(f"import kpkclassify: {import_s:.3f} s (target < 0.3 s); first preprocess call: {first_s:.3f} s (target < 1 s)")
+    from kpkclassify.text._preprocess import _default_processor
+
+    pss = pss_mb()
+    print(f"after the warm pass: PSS {'n/a' if pss is None else f'{pss:,.0f} MB'}, "
+          f"term memo {len(_default_processor()._memo):,} tokens (only those seen more than once)")
 
 
 if __name__ == "__main__":

@@ -159,3 +159,40 @@ def test_transformer_holds_no_stemmer_or_cache():
 def test_transformer_rejects_single_string():
     with pytest.raises(TypeError, match="iterable of texts"):
         IndonesianPreprocessor().transform("teks")
+
+
+# -- the shipped data files: ours, MIT, nothing derived from PySastrawi's dictionary ----------
+DATA = __import__("pathlib").Path(__import__("kpkclassify.text", fromlist=["x"]).__file__).parent / "data"
+
+
+def test_no_stem_table_is_shipped():
+    from kpkclassify.text import default_lexicon
+
+    assert not (DATA / "stems.tsv").exists()
+    assert dict(default_lexicon().stems) == {}
+    # the rules alone give the stems the table used to hold
+    assert [stem(w) for w in ("pelayanannya", "dimintai", "antriannya", "kepastian")] == ["layan", "minta", "antre", "pasti"]
+
+
+def test_every_stem_exception_has_a_reason():
+    lines = [line for line in (DATA / "stem_exceptions.tsv").read_text(encoding="utf-8").splitlines() if line.strip()]
+    reason = False
+    for line in lines:
+        if line.startswith("#"):
+            reason = True
+            continue
+        assert reason, f"stem_exceptions.tsv: {line!r} comes before any reason"
+        assert len(line.split("\t")) == 2
+
+
+def test_corpus_words_are_neither_root_words_nor_stems():
+    from kpkclassify.text._lexicon import _corpus_words, default_lexicon, root_words
+
+    words = _corpus_words()
+    assert len(words) > 4000 and words.isdisjoint(root_words())
+    assert all(stem(w) != w for w in sorted(words)[:200])  # each one is an affixed form
+    assert words <= default_lexicon().vocabulary
+
+
+def test_segmentation_knows_affixed_corpus_words():
+    assert segment("perpanjanganlama") == ["perpanjangan", "lama"]  # from corpus_words.txt

@@ -102,3 +102,65 @@ def test_a_batch_block_gives_each_text_its_own_tokens(texts):
             per_text[-1].extend(TOKEN_RE.findall(piece))
     expected = [normalized_tokens(t, segment=segment) for t in texts] or [[]]
     assert per_text == expected
+
+
+def _reference_segment(run: str, vocab: frozenset[str]) -> list[str]:
+    """The hashtag segmenter as first written (a DP over (cost, words) pairs): the oracle
+    of the faster one in kpkclassify.text._terms."""
+    if run in vocab or len(run) > 60:
+        return [run]
+    n = len(run)
+    best: list = [None] * (n + 1)
+    best[0] = (0.0, [])
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 20), end):
+            prev = best[start]
+            if prev is None:
+                continue
+            piece = run[start:end]
+            cost = 1.0 if piece in vocab and (len(piece) > 1) else 3.0 * len(piece)
+            candidate = (prev[0] + cost, prev[1] + [piece])
+            if best[end] is None or candidate[0] < best[end][0]:
+                best[end] = candidate
+    words = best[n][1] if best[n] else [run]
+    merged: list[str] = []
+    for word in words:
+        if merged and word not in vocab and merged[-1] not in vocab:
+            merged[-1] += word
+        else:
+            merged.append(word)
+    return merged
+
+
+_VOCAB_SAMPLE = ["stop", "pungli", "layanan", "lambat", "pelayanan", "antri", "an", "di", "ke", "a", "kan", "nya",
+                 "perpanjangan", "ktp", "samsat", "lama", "banget", "se", "ber", "main", "kami", "pemerintah"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(
+    st.lists(st.one_of(st.sampled_from(_VOCAB_SAMPLE), st.text(alphabet="abceiknrstuz", min_size=1, max_size=4)),
+             max_size=12).map("".join),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz", max_size=70),
+))
+def test_segmentation_equals_the_reference_dp(run):
+    from kpkclassify.text._lexicon import default_lexicon
+    from kpkclassify.text._preprocess import _default_segment
+
+    segment = _default_segment().segment  # the segmenter itself, without its memo
+    assert segment(run) == _reference_segment(run, default_lexicon().vocabulary)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["lamaaa", "s4ya", "antri2", "berbelit-belit", "pelayanannya", "dimintain", "gak",
+                                 "ktpnya", "aduannya", "saaaat", "sellalu", "_user_", "123", "a-b-c", "x_y", "ku",
+                                 "mengantri", "kinerja", "pemalakan", "antriannn", "2", "nya", "kok", "lah"]),
+                max_size=10))
+def test_memoised_terms_equal_fresh_ones(tokens):
+    from kpkclassify.text._lexicon import default_lexicon
+    from kpkclassify.text._terms import Settings, TermProcessor
+
+    processor = TermProcessor(default_lexicon(), Settings())
+    first = processor.process(tokens)  # each token seen once or twice: partly memoised
+    again = processor.process(tokens)  # every repeated token memoised by now
+    fresh = [term for token in tokens for term in TermProcessor(default_lexicon(), Settings())._compute(token)]
+    assert first == again == fresh

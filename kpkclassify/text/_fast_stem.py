@@ -306,6 +306,7 @@ _PLAIN_HEADS = frozenset(("di", "ke", "se"))
 _SUFFIXES = ("lah", "kah", "tah", "pun", "ku", "mu", "nya", "is", "isme", "isasi", "i", "kan", "an")
 # Stripping prefix before suffix is tried first for these (PrecedenceAdjustmentSpecification).
 _PRECEDENCE = (("be", "lah"), ("be", "an"), ("me", "i"), ("di", "i"), ("pe", "i"), ("ter", "i"))
+_PRECEDENCE_HEADS = tuple(sorted({p for p, _ in _PRECEDENCE}))
 
 
 # -- the suffix rules -------------------------------------------------------------------
@@ -398,8 +399,13 @@ class FastStemmer:
 
     @staticmethod
     def _precedence(word: str) -> bool:
+        if not word.startswith(_PRECEDENCE_HEADS):  # most words: one test
+            return False
         n = len(word)
-        return any(word.startswith(p) and word.endswith(s) and n >= len(p) + len(s) for p, s in _PRECEDENCE)
+        for p, s in _PRECEDENCE:
+            if word.startswith(p) and word.endswith(s) and n >= len(p) + len(s):
+                return True
+        return False
 
     @staticmethod
     def _remove_suffixes(w: str, d: Collection[str], stopped: bool, removals: list[tuple[str, str, bool]]) -> str:

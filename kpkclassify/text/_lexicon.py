@@ -1,7 +1,8 @@
 """The word lists behind preprocessing, and user overrides of them.
 
-The data files in ``kpkclassify/text/data`` are ours; the root-word dictionary comes from
-PySastrawi. A :class:`Lexicon` is immutable and hashable by content, so preprocessing
+The data files in ``kpkclassify/text/data`` are ours (MIT, written for this project); the
+root-word dictionary comes from the installed PySastrawi package at run time and is not
+shipped with kpkclassify. A :class:`Lexicon` is immutable and hashable by content, so preprocessing
 settings that use the same lexicon share one memo.
 """
 
@@ -73,7 +74,9 @@ class Lexicon:
     protected : frozenset of str
         Words kept exactly as written.
     stems : mapping of str to str
-        A precomputed stem table (word -> stem) that spares PySastrawi the words it covers.
+        A precomputed stem table (word -> stem) consulted before the stemming rules; empty
+        in the default lexicon (the rules are fast enough, and a table of PySastrawi's
+        stems would carry its dictionary's licence).
     """
 
     slang: Mapping[str, tuple[str, ...]]
@@ -104,6 +107,7 @@ class Lexicon:
         for standard in self.slang.values():
             words.update(standard)
         words.update(_data_lines("extra_words.txt"))
+        words.update(_corpus_words())
         return frozenset(words - PLACEHOLDERS)
 
 
@@ -115,8 +119,13 @@ def default_lexicon() -> Lexicon:
         stopwords=frozenset(w.strip().lower() for w in _data_lines("stopwords.txt")),
         stem_exceptions=_parse_pairs(_data_lines("stem_exceptions.tsv"), "stem_exceptions.tsv"),
         protected=frozenset(w.strip().lower() for w in _data_lines("protected.txt")),
-        stems=_parse_pairs(_data_lines("stems.tsv"), "stems.tsv"),
     )
+
+
+@functools.cache
+def _corpus_words() -> frozenset[str]:
+    """The affixed words of our corpus that segmentation and repairs know (``corpus_words.txt``)."""
+    return frozenset(w.strip().lower() for w in _data_lines("corpus_words.txt"))
 
 
 def _as_mapping(value: Mapping | PathLike, parse) -> dict:

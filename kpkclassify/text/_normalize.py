@@ -192,7 +192,8 @@ class _LinearSub:
             if at == next_prefix:
                 prefix_from = at + 1
             if at == next_start:
-                start_from, resume = max(at + 1, self.run.match(text, at).end()), -1
+                run = self.run.match(text, at)
+                start_from, resume = max(at + 1, run.end() if run is not None else at + 1), -1
         if not pieces:
             return text
         pieces.append(text[last:])

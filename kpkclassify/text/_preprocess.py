@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from typing import TypedDict, Unpack
 
+from .._memo import Sightings, remember_repeated
 from ._lexicon import Lexicon, default_lexicon
 from ._money import find_amounts
 from ._normalize import normalize as _normalize
@@ -12,9 +14,47 @@ from ._normalize import normalized_tokens
 from ._terms import Settings, get_processor, segmenter, tokenize_normalized
 
 
+class NormalizeOptions(TypedDict, total=False):
+    """The keyword options of :func:`normalize`, as :func:`tokenize` passes them on."""
+
+    placeholders: bool
+    hashtags: bool
+    money: bool
+    emoji: bool
+    lexicon: Lexicon | None
+
+
+#: The hashtag segmenter of one lexicon remembers at most this many runs; past the first
+#: SEGMENT_KEEP_FIRST, only runs seen before.
+SEGMENT_MEMO_LIMIT = 100_000
+SEGMENT_KEEP_FIRST = 5_000
+
+
+class _MemoisedSegment:
+    """A segmenter that remembers its first runs and then those it has seen more than once
+    (most hashtags of real text are seen once: they cost a bit, not an entry; see
+    :func:`kpkclassify._memo.remember_repeated`)."""
+
+    def __init__(self, segment: Callable[[str], list[str]]) -> None:
+        self.segment = segment
+        self.memo: dict[str, list[str]] = {}
+        self.sightings = Sightings(bits=20)
+
+    def __call__(self, run: str) -> list[str]:
+        found = self.memo.get(run)
+        if found is None:
+            found = remember_repeated(self.memo, self.sightings, run, self.segment(run), SEGMENT_MEMO_LIMIT,
+                                      SEGMENT_KEEP_FIRST)
+        return found
+
+    def cache_clear(self) -> None:
+        self.memo.clear()
+        self.sightings.clear()
+
+
 @functools.cache
 def _default_segment() -> Callable[[str], list[str]]:
-    return functools.lru_cache(maxsize=100_000)(segmenter(default_lexicon()))
+    return _MemoisedSegment(segmenter(default_lexicon()))
 
 
 def _segment_for(lexicon: Lexicon | None) -> Callable[[str], list[str]]:
@@ -25,7 +65,7 @@ def _segment_for(lexicon: Lexicon | None) -> Callable[[str], list[str]]:
 
 @functools.lru_cache(maxsize=8)
 def _cached_segment(lexicon: Lexicon) -> Callable[[str], list[str]]:
-    return functools.lru_cache(maxsize=100_000)(segmenter(lexicon))
+    return _MemoisedSegment(segmenter(lexicon))
 
 
 def segment(run: str) -> list[str]:
@@ -72,7 +112,7 @@ def normalize(
     )
 
 
-def tokenize(text: str, **normalize_options: bool) -> list[str]:
+def tokenize(text: str, **normalize_options: Unpack[NormalizeOptions]) -> list[str]:
     """Normalise ``text`` and split it into raw tokens (no slang map, no stemming).
 
     Examples
