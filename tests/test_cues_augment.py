@@ -2,11 +2,22 @@
 
 import random
 
+import oracle_features as oracle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpkclassify.features.cues import add_cues
+from kpkclassify.features.compiled import TermTable
+from kpkclassify.features.cues import CUE_NAMES, with_cues
 from kpkclassify.model.augment import augment, noisy_copy
+
+
+def add_cues(terms, raw):
+    """The package's batch cue code on one text given as terms."""
+    table = TermTable()
+    encoded = table.encode_terms([terms])
+    cue_id = {name: table.term(name) for name in CUE_NAMES}
+    ids, _ = with_cues(encoded.terms, encoded.doc, [raw], table.flags.data, cue_id, table.negated_ids)
+    return [table.terms[i] for i in ids.tolist()]
 
 
 def test_first_person_request_and_money_cues():
@@ -29,6 +40,21 @@ def test_style_cues():
 def test_terms_come_first_and_unchanged():
     terms = ["ktp", "belum", "jadi"]
     assert add_cues(terms, "ktp belum jadi")[:3] == terms
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["saya", "kami", "minta", "bayar", "_money_", "_rp1e5_", "tidak", "bukan",
+                                          "_num_", "bulan", "hari", "ayo", "tolak", "ktp", "_url_", "jadi"]),
+                         max_size=70), max_size=6),
+       st.lists(st.sampled_from(["", "#", "?", "!", "a#b?c!"]), min_size=6, max_size=6))
+def test_batch_cues_equal_the_oracle_text_by_text(docs, raws):
+    """Cues of several texts at once: each text's cues come after its own terms, as the oracle says."""
+    table = TermTable()
+    encoded = table.encode_terms(docs)
+    cue_id = {name: table.term(name) for name in CUE_NAMES}
+    ids, doc = with_cues(encoded.terms, encoded.doc, raws[: len(docs)], table.flags.data, cue_id, table.negated_ids)
+    got = [[table.terms[i] for i in ids[doc == k].tolist()] for k in range(len(docs))]
+    assert got == [oracle.add_cues(terms, raw) for terms, raw in zip(docs, raws)]
 
 
 def test_augment_keeps_labels_and_is_seeded():

@@ -1,6 +1,7 @@
-"""The term vectoriser: its fast uni+bigram path against the general path and scikit-learn."""
+"""The term vectoriser against the per-text oracle (``tests/oracle_features.py``) and scikit-learn."""
 
 import numpy as np
+import oracle_features as oracle
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,15 +27,30 @@ def vectorizer():
 
 
 @settings(max_examples=150, deadline=None)
-@given(docs_strategy)
-def test_fast_bigram_path_equals_the_general_path(docs):
-    vectorizer = TermVectorizer(subwords="oov", ngram_range=(1, 2), char_ngram_range=(3, 5), min_df=2).fit(TRAIN)
-    fast = vectorizer._transform_bigrams(docs)
-    general = vectorizer._transform_general(docs)
-    assert fast.shape == general.shape
-    assert abs(fast - general).max() < 1e-6 if fast.nnz or general.nnz else True
-    # a second call goes through the warm id table and must agree too
-    assert abs(vectorizer._transform_bigrams(docs) - general).sum() < 1e-5
+@given(docs_strategy, docs_strategy, st.sampled_from([(1, 1), (1, 2), (1, 3), (2, 3)]), st.sampled_from(["oov", "all"]),
+       st.sampled_from([(3, 5), None]))
+def test_fit_and_transform_equal_the_oracle(train, docs, ngram_range, subwords, char_ngram_range):
+    vectorizer = TermVectorizer(subwords=subwords, ngram_range=ngram_range, char_ngram_range=char_ngram_range,
+                                min_df=2).fit(TRAIN + train)
+    expected = oracle.fit(TRAIN + train, ngram_range=ngram_range, char_ngram_range=char_ngram_range, min_df=2,
+                          subwords=subwords)
+    assert vectorizer.words_ == expected.words
+    np.testing.assert_array_equal(vectorizer.buckets_, expected.buckets)
+    np.testing.assert_allclose(vectorizer.word_idf_, expected.word_idf)
+    np.testing.assert_allclose(vectorizer.char_idf_, expected.char_idf)
+    fast, slow = vectorizer.transform(docs), oracle.transform(vectorizer, docs)
+    assert fast.shape == slow.shape
+    assert abs(fast - slow).max() < 1e-6 if fast.nnz or slow.nnz else True
+    # a second call goes through the filled column table and must agree too
+    assert abs(vectorizer.transform(docs) - slow).sum() < 1e-5
+
+
+def test_ngram_columns_are_the_ngrams_of_the_row():
+    vectorizer = TermVectorizer(ngram_range=(1, 3), char_ngram_range=None, min_df=2).fit(TRAIN)
+    terms = ["urus", "ktp", "belum", "jadi", "lama"]
+    found = {(vectorizer.words_[c], start, length) for c, start, length in vectorizer.ngram_columns(terms)}
+    assert ("ktp belum jadi", 1, 3) in found and ("belum jadi", 2, 2) in found
+    assert all(" ".join(terms[s : s + n]) == w for w, s, n in found)
 
 
 def test_word_block_matches_scikit_learn(vectorizer):
@@ -54,14 +70,15 @@ def test_unknown_terms_get_sub_word_columns_only():
     assert row.nnz > 0 and row.indices.min() >= vectorizer.n_words
 
 
-def test_id_table_resets_when_full(vectorizer, monkeypatch):
-    import kpkclassify.features.vectorize as module
+def test_term_table_resets_when_full(vectorizer, monkeypatch):
+    import kpkclassify.features.compiled as module
 
     monkeypatch.setattr(module, "MEMO_LIMIT", 3)
+    vectorizer.transform([["ktp"]])
     before = vectorizer.transform([["ktp", "belum", "jadi", "lama", "antri"]]).toarray()
-    table = vectorizer._ids
+    table = vectorizer._table
     after = vectorizer.transform([["ktp", "belum", "jadi", "lama", "antri"]]).toarray()
-    assert vectorizer._ids is not table and len(vectorizer._ids.ids) == 5
+    assert vectorizer._table is not table and len(vectorizer._table) == 5
     np.testing.assert_array_equal(before, after)
 
 

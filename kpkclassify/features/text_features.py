@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from kpkclassify.features.cues import add_cues
 from kpkclassify.features.vectorize import TermVectorizer
 from kpkclassify.text import IndonesianPreprocessor
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kpkclassify.features.compiled import EncodedTexts, Encoder
 
 
 class TextFeatures(TransformerMixin, BaseEstimator):
@@ -63,62 +66,73 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def _preprocessor(self) -> IndonesianPreprocessor:
         return self.preprocessor if self.preprocessor is not None else IndonesianPreprocessor()
 
-    def to_terms(self, texts: Iterable[str]) -> list[list[str]]:
-        """Preprocess raw texts into lists of terms (with cue pseudo-terms when ``cues``)."""
-        if not self.cues:
-            return self._preprocessor().terms(texts)
-        texts = texts if isinstance(texts, list) else list(texts)
-        return [add_cues(terms, raw if isinstance(raw, str) else "")
-                for terms, raw in zip(self._preprocessor().terms(texts), texts)]
+    def _encoder(self) -> Encoder:
+        """The :class:`~kpkclassify.features.compiled.Encoder` for the current preprocessor
+        and cue settings, built on first use and rebuilt when one changes; never persisted."""
+        from kpkclassify.features.compiled import Encoder
+
+        preprocessor = self._preprocessor()
+        key = (repr(sorted(preprocessor.get_params().items())), bool(self.cues))
+        cached = self.__dict__.get("_encoder_cache")
+        if cached is None or cached[0] != key:
+            cached = self._encoder_cache = (key, Encoder(preprocessor, bool(self.cues)))
+        return cached[1]
+
+    def encode(self, X: Iterable[object]) -> EncodedTexts:
+        """Raw texts -> their terms (and cue pseudo-terms, when ``cues``) as term ids.
+
+        The encoding does not depend on a vocabulary: fit on it (:meth:`fit_encoded`), take
+        folds of it (:meth:`EncodedTexts.take`), join encodings
+        (:meth:`EncodedTexts.concatenate`) and transform it (:meth:`transform_encoded`)
+        without preprocessing the texts again. Encodings made by one instance share a table
+        of term ids (a new one starts once it holds 500,000 tokens or terms; joining
+        encodings of two tables re-encodes the later ones into the first's).
+
+        Parameters
+        ----------
+        X : iterable of str
+            Non-strings count as empty for the cues and as ``str(x)`` for the terms
+            (``None`` as empty).
+
+        Returns
+        -------
+        EncodedTexts
+        """
+        return self._encoder().encode(X)
 
     def fit(self, X: Iterable[str], y: object = None) -> TextFeatures:
         """Learn the vocabulary, the kept sub-word buckets and IDF weights. Returns ``self``."""
-        return self.fit_terms(self.to_terms(X))
+        return self.fit_encoded(self.encode(X))
 
-    def fit_terms(self, terms: Sequence[Sequence[str]]) -> TextFeatures:
-        """:meth:`fit` on texts already preprocessed with :meth:`to_terms`."""
+    def fit_encoded(self, encoded: EncodedTexts) -> TextFeatures:
+        """:meth:`fit` on texts already encoded with :meth:`encode` (of this or an identically
+        configured instance). Returns ``self``."""
         self._preprocessor().fit([])
         if self.subwords not in ("oov", "all"):
             raise ValueError(f"subwords must be 'oov' or 'all', got {self.subwords!r}")
         self.vectorizer_ = TermVectorizer(
             subwords=self.subwords,
-            ngram_range=tuple(self.word_ngram_range),
-            char_ngram_range=tuple(self.char_ngram_range) if self.char_ngram_range else None,
+            ngram_range=_pair(self.word_ngram_range),
+            char_ngram_range=_pair(self.char_ngram_range) if self.char_ngram_range else None,
             min_df=self.min_df,
             n_buckets=self.n_buckets,
-        ).fit(terms)
+        ).fit_encoded(encoded)
         return self
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         """Raw texts -> a CSR matrix of ``n_features_`` columns."""
         check_is_fitted(self, "vectorizer_")
-        compiled = self._compiled()
-        if compiled is not None:
-            return compiled.transform(X if isinstance(X, list) else list(X))
-        return self.transform_terms(self.to_terms(X))
+        return self.vectorizer_.transform_encoded(self.encode(X))
 
-    def _compiled(self):
-        """The batch fast path (:mod:`kpkclassify.features.compiled`) for the current parameters,
-        built on first use and rebuilt when a parameter changes; never persisted."""
-        from kpkclassify.features.compiled import CompiledFeatures
-
-        key = (id(self.vectorizer_), repr(sorted(self.get_params().items())))
-        cached = self.__dict__.get("_compiled_cache")
-        if cached is None or cached[0] != key:
-            if not CompiledFeatures.supports(self):
-                return None
-            cached = self._compiled_cache = (key, CompiledFeatures(self))
-        return cached[1]
+    def transform_encoded(self, encoded: EncodedTexts) -> sp.csr_matrix:
+        """:meth:`transform` on texts already encoded with :meth:`encode`."""
+        check_is_fitted(self, "vectorizer_")
+        return self.vectorizer_.transform_encoded(encoded)
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
-        state.pop("_compiled_cache", None)
+        state.pop("_encoder_cache", None)
         return state
-
-    def transform_terms(self, terms: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        """:meth:`transform` on texts already preprocessed with :meth:`to_terms`."""
-        check_is_fitted(self, "vectorizer_")
-        return self.vectorizer_.transform(terms)
 
     @property
     def n_features_(self) -> int:
@@ -137,3 +151,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         return tags
+
+
+def _pair(value: Sequence[int]) -> tuple[int, int]:
+    """An n-gram range parameter (a tuple or a list) as a ``(low, high)`` tuple."""
+    low, high = value
+    return (low, high)

@@ -1,30 +1,38 @@
-"""A fast TF-IDF vectoriser over preprocessed terms: word n-grams plus hashed sub-words.
+"""A fast TF-IDF vectoriser over encoded texts: word n-grams plus hashed sub-words.
 
-It computes what two scikit-learn ``TfidfVectorizer`` s would (word uni- and bigrams over
-terms; character n-grams inside each term, padded like ``analyzer="char_wb"``), with
-sublinear TF, smooth IDF and L2 normalisation of each block, but every distinct term's
-columns are computed once and memoised, so a text costs one lookup per term plus one per
-bigram. Character n-grams are hashed (CRC-32, the same in every process) into a fixed
-number of buckets; buckets seen in fewer than ``min_df`` training texts are dropped.
+It computes what two scikit-learn ``TfidfVectorizer`` s would (word n-grams over terms;
+character n-grams inside each term, padded like ``analyzer="char_wb"``), with sublinear TF,
+smooth IDF and L2 normalisation of each block, from :class:`~kpkclassify.features.compiled.EncodedTexts`:
+document frequencies are counted over the term-id arrays, each distinct term's columns are
+computed once per :class:`~kpkclassify.features.compiled.TermTable`, and n-grams are found as
+chains of term ids in an open-addressing hash table. Character n-grams are hashed (CRC-32, the
+same in every process) into a fixed number of buckets; buckets seen in fewer than ``min_df``
+training texts are dropped.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 import zlib
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-from kpkclassify._memo import remember
+from kpkclassify.features.compiled import EncodedTexts, Growing, TermTable, gather_ranges
 
-MEMO_LIMIT = 500_000
+#: Texts whose sub-word buckets are counted at once when fitting (bounds the memory).
+FIT_CHUNK = 2048
 
 
 class TermVectorizer:
-    """Term lists -> CSR rows. Not an estimator itself: :class:`TextFeatures` wraps it."""
+    """Encoded texts -> CSR rows. Not an estimator itself: :class:`TextFeatures` wraps it.
+
+    Fitted attributes (the persisted state): ``words_`` (the sorted word n-grams, terms
+    joined by spaces), ``word_idf_``, ``buckets_`` (the kept sub-word buckets, increasing)
+    and ``char_idf_``. Terms are assumed to hold no spaces (preprocessing splits on them).
+    """
 
     def __init__(self, *, ngram_range: tuple[int, int] = (1, 2), char_ngram_range: tuple[int, int] | None = (2, 5),
                  min_df: int = 2, n_buckets: int = 2**20, subwords: str = "all") -> None:
@@ -33,12 +41,19 @@ class TermVectorizer:
         self.char_ngram_range = tuple(char_ngram_range) if char_ngram_range else None
         self.min_df = min_df
         self.n_buckets = n_buckets
-        self._memo: dict[str, tuple[int, ...]] = {}
-        self._ids = _TermIds()
+        self._reset_caches()
+
+    def _reset_caches(self) -> None:
+        # term table -> the columns of its term ids for this vocabulary (never persisted)
+        self._columns: weakref.WeakKeyDictionary[TermTable, _TermColumns] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+        self._table = TermTable()  # for term lists given directly (fit, transform)
 
     # -- the pieces of a term ---------------------------------------------------------
     def _grams(self, term: str) -> list[str]:
-        lo, hi = self.char_ngram_range  # type: ignore[misc]
+        if self.char_ngram_range is None:
+            return []
+        lo, hi = self.char_ngram_range
         padded = f" {term} "
         return [padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
 
@@ -48,80 +63,110 @@ class TermVectorizer:
         b = self.n_buckets
         return [zlib.crc32(g.encode("utf-8")) % b for g in self._grams(term)]
 
-    def _ngrams(self, terms: Sequence[str]) -> list[str]:
-        lo, hi = self.ngram_range
-        out: list[str] = list(terms) if lo <= 1 <= hi else []
-        for n in range(max(2, lo), hi + 1):
-            out.extend(" ".join(terms[i : i + n]) for i in range(len(terms) - n + 1))
-        return out
-
     # -- fitting ------------------------------------------------------------------------
     def fit(self, docs: Sequence[Sequence[str]]) -> TermVectorizer:
-        n_docs = len(docs)
-        word_df: Counter[str] = Counter()
-        for terms in docs:
-            word_df.update(set(self._ngrams(terms)))
+        """:meth:`fit_encoded` on texts given as lists of terms."""
+        return self.fit_encoded(self._table.encode_terms(docs))
 
-        def word_known(term: str) -> bool:
-            return word_df.get(term, 0) >= self.min_df
-
-        bucket_df = np.zeros(self.n_buckets, dtype=np.int64)
-        term_buckets: dict[str, np.ndarray] = {}
-        for terms in docs:
-            seen: set[int] = set()
-            for term in set(terms):
-                if self.subwords == "oov" and word_known(term):
-                    continue
-                if term not in term_buckets:
-                    term_buckets[term] = np.unique(np.asarray(self._buckets(term), dtype=np.int64))
-                seen.update(term_buckets[term].tolist())
-            if seen:
-                bucket_df[np.fromiter(seen, dtype=np.int64)] += 1
-        words = sorted(w for w, df in word_df.items() if df >= self.min_df)
+    def fit_encoded(self, encoded: EncodedTexts) -> TermVectorizer:
+        """Learn the word n-grams, the kept buckets and their IDF weights from encoded texts."""
+        n_docs = len(encoded)
+        names = encoded.table.terms
+        terms, doc = encoded.terms, encoded.doc
+        word_df: dict[str, int] = {}
+        for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
+            word_df.update(_ngram_df(terms, doc, len(names), n, names, self.min_df))
+        words = sorted(word_df)
         self.words_ = words
         df = np.asarray([word_df[w] for w in words], dtype=np.float64)
         self.word_idf_ = np.log((1 + n_docs) / (1 + df)) + 1
-        kept = np.flatnonzero(bucket_df >= self.min_df) if self.char_ngram_range else np.zeros(0, dtype=np.int64)
+        if self.char_ngram_range is not None:
+            bucket_df = self._bucket_df(encoded, set(word_df) if self.subwords == "oov" else set())
+            kept = np.flatnonzero(bucket_df >= self.min_df)
+        else:
+            bucket_df, kept = np.zeros(self.n_buckets, dtype=np.int64), np.zeros(0, dtype=np.int64)
         self.buckets_ = kept.astype(np.int64)
         self.char_idf_ = np.log((1 + n_docs) / (1 + bucket_df[kept].astype(np.float64))) + 1
         self._build_lookup()
         return self
 
+    def _bucket_df(self, encoded: EncodedTexts, known: set[str]) -> np.ndarray:
+        """In how many texts each bucket occurs, over the terms not in ``known``."""
+        table, terms, offsets = encoded.table, encoded.terms, encoded.offsets
+        nb, size = self.n_buckets, len(table)
+        bucket_df = np.zeros(nb, dtype=np.int64)
+        if not len(terms):
+            return bucket_df
+        starts, values = self._subwords(table, int(terms.max()) + 1)
+        skip = np.zeros(size, dtype=bool)
+        if known:
+            distinct = np.unique(terms)
+            names = table.terms
+            skip[distinct] = np.fromiter((names[t] in known for t in distinct.tolist()), dtype=bool, count=len(distinct))
+        doc = encoded.doc
+        for first in range(0, len(encoded), FIT_CHUNK):
+            a, b = offsets[first], offsets[min(first + FIT_CHUNK, len(encoded))]
+            pairs = np.unique(doc[a:b] * size + terms[a:b])  # each (text, term) once
+            pair_doc, pair_term = pairs // size, pairs % size
+            keep = ~skip[pair_term]
+            pair_doc, pair_term = pair_doc[keep], pair_term[keep]
+            begin = starts[pair_term]
+            count = starts[pair_term + 1] - begin
+            buckets = gather_ranges(begin, count, values)
+            seen = np.unique(np.repeat(pair_doc, count) * nb + buckets)  # each (text, bucket) once
+            bucket_df += np.bincount(seen % nb, minlength=nb)
+        return bucket_df
+
+    def _subwords(self, table: TermTable, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(starts, buckets)``: the sub-word buckets of each term id below ``size`` of
+        ``table`` (``buckets[starts[i]:starts[i + 1]]``, one per character n-gram, repeats
+        kept), computed once per table and setting."""
+        key = (self.char_ngram_range, self.n_buckets)
+        with _SUBWORDS_LOCK:
+            per_table = _SUBWORDS.get(table)
+            if per_table is None:
+                per_table = _SUBWORDS[table] = {}
+            ranges = per_table.get(key)
+            if ranges is None:
+                ranges = per_table[key] = _Ranges()
+        names, buckets_of = table.terms, self._buckets
+
+        def compute(low: int, high: int) -> tuple[np.ndarray, np.ndarray, None]:
+            lists = [buckets_of(names[i]) for i in range(low, high)]
+            counts = np.fromiter(map(len, lists), dtype=np.int64, count=high - low)
+            return counts, np.fromiter((b for one in lists for b in one), dtype=np.int64, count=int(counts.sum())), None
+
+        starts, values, _ = ranges.cover(size, compute)
+        return starts, values
+
     def _build_lookup(self) -> None:
-        # unigrams by string; bigrams as pairs of unigram ids in a hash table (see transform)
+        """The lookups of a vocabulary: unigrams by string, and n-grams of two or more terms
+        as chains in a hash table: the node of a chain's first term is its part id, and the
+        node of ``(chain, term)`` is found under ``node(chain) * n_nodes + part(term)``. A
+        node below ``n_words`` is the column of that n-gram; the others are prefixes (and
+        parts) that are no feature themselves."""
         self.word_index_ = {w: i for i, w in enumerate(self.words_) if " " not in w}
-        self._ngram_lookup_cache: dict[tuple[str, ...], int] | None = None
         n_words = len(self.words_)
-        index = self.word_index_
-        keys, columns = [], []
-        for column, word in enumerate(self.words_):
-            if " " in word:
-                parts = word.split(" ")
-                if len(parts) == 2 and parts[0] in index and parts[1] in index:
-                    keys.append(index[parts[0]] * n_words + index[parts[1]])
-                    columns.append(column)
-        self._bigrams = BigramTable(np.asarray(keys, dtype=np.int64), np.asarray(columns, dtype=np.int64))
+        parts = dict(self.word_index_)
+        chains = [(column, tuple(word.split(" "))) for column, word in enumerate(self.words_) if " " in word]
+        node_of: dict[tuple[str, ...], int] = {chain: column for column, chain in chains}
+        next_id = n_words
+        for _, chain in chains:
+            for part in chain:
+                if part not in parts:
+                    parts[part], next_id = next_id, next_id + 1
+            for k in range(2, len(chain)):
+                if chain[:k] not in node_of:
+                    node_of[chain[:k]], next_id = next_id, next_id + 1
+        self._n_nodes = next_id
+        keys = [(parts[chain[0]] if len(chain) == 2 else node_of[chain[:-1]]) * next_id + parts[chain[-1]]
+                for chain in node_of]
+        self._parts = parts
+        self._chains = BigramTable(np.asarray(keys, dtype=np.int64), np.asarray(list(node_of.values()), dtype=np.int64))
         self._bucket_column = np.full(self.n_buckets, -1, dtype=np.int32)
         self._bucket_column[self.buckets_] = len(self.words_) + np.arange(len(self.buckets_))
         self._idf = np.concatenate([self.word_idf_, self.char_idf_])
-        self._memo = {}
-        self._ids = _TermIds()
-
-    @property
-    def _ngram_lookup(self) -> dict[tuple[str, ...], int]:
-        """n-gram tuples of two or more terms -> columns, built on first use (the general
-        transform and explanations need it; the common uni+bigram transform does not)."""
-        if self._ngram_lookup_cache is None:
-            self._ngram_lookup_cache = {tuple(w.split(" ")): i for i, w in enumerate(self.words_) if " " in w}
-        return self._ngram_lookup_cache
-
-    def bigram_column(self, first: str, second: str) -> int | None:
-        """The column of the bigram ``first second``, if it is in the vocabulary."""
-        a, b = self.word_index_.get(first), self.word_index_.get(second)
-        if a is None or b is None or tuple(self.ngram_range) != (1, 2):
-            return self._ngram_lookup.get((first, second))
-        found = int(self._bigrams.lookup(np.asarray([a * self.n_words + b], dtype=np.int64))[0])
-        return found if found >= 0 else None
+        self._reset_caches()
 
     @property
     def n_words(self) -> int:
@@ -134,88 +179,115 @@ class TermVectorizer:
     # -- transforming -------------------------------------------------------------------
     def term_columns(self, term: str) -> tuple[int, ...]:
         """The columns one term contributes: its unigram (if known) and its sub-word buckets."""
-        found = self._memo.get(term)
-        if found is None:
-            columns = []
-            if self.ngram_range[0] <= 1:
-                index = self.word_index_.get(term)
-                if index is not None:
-                    columns.append(index)
-            if self.char_ngram_range is not None and (self.subwords == "all" or not columns):
-                mapped = self._bucket_column[np.asarray(self._buckets(term), dtype=np.int64)]
-                columns.extend(int(c) for c in mapped if c >= 0)
-            found = remember(self._memo, term, tuple(columns), MEMO_LIMIT)
-        return found
+        table = self._table
+        if table.full:
+            table = self._table = TermTable()
+        i = table.term(term)
+        starts, columns, _ = self._columns_for(table).cover(table, self, i + 1)
+        return tuple(columns[starts[i] : starts[i + 1]].tolist())
+
+    def _term_columns(self, table: TermTable, low: int, high: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For term ids ``low`` to ``high`` of ``table``: how many columns each has, the columns
+        (its unigram first, if in the vocabulary, then the kept buckets of its character
+        n-grams: for every term with ``subwords="all"``, else for terms without a unigram)
+        and its part id for n-grams (-1 for none)."""
+        names, n = table.terms, high - low
+        index, parts = self.word_index_, self._parts
+        if self.ngram_range[0] <= 1:
+            unigram = np.fromiter((index.get(names[i], -1) for i in range(low, high)), dtype=np.int64, count=n)
+        else:
+            unigram = np.full(n, -1, dtype=np.int64)
+        part = np.fromiter((parts.get(names[i], -1) for i in range(low, high)), dtype=np.int64, count=n)
+        owner, columns = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if self.char_ngram_range is not None:
+            need = np.arange(n) if self.subwords == "all" else np.flatnonzero(unigram < 0)
+            lists = [self._buckets(names[low + k]) for k in need.tolist()]
+            count = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+            buckets = np.fromiter((b for one in lists for b in one), dtype=np.int64, count=int(count.sum()))
+            columns = self._bucket_column[buckets].astype(np.int64)
+            owner = np.repeat(need, count)
+            kept = columns >= 0
+            owner, columns = owner[kept], columns[kept]
+        has = np.flatnonzero(unigram >= 0)
+        # each term's unigram, then its buckets in order (a stable sort by owner, unigram first)
+        owner = np.concatenate([has, owner])
+        columns = np.concatenate([unigram[has], columns])
+        order = np.argsort(owner, kind="stable")
+        return np.bincount(owner, minlength=n), columns[order], part
+
+    def ngram_columns(self, terms: Sequence[str]) -> list[tuple[int, int, int]]:
+        """The word n-grams of two or more terms in one text's ``terms``: ``(column, start,
+        length)`` for each, as :meth:`transform_encoded` counts them."""
+        parts = np.asarray([self._parts.get(t, -1) for t in terms], dtype=np.int64)
+        starts, lengths, columns = self._ngrams(parts, np.zeros(len(parts), dtype=np.int64))
+        return list(zip(columns.tolist(), starts.tolist(), lengths.tolist()))
 
     def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        """Term lists -> CSR rows of ``n_features`` columns."""
-        if tuple(self.ngram_range) == (1, 2):
-            return self._transform_bigrams(docs)
-        return self._transform_general(docs)
+        """:meth:`transform_encoded` on texts given as lists of terms."""
+        table = self._table
+        if table.full:
+            table = self._table = TermTable()
+        return self.transform_encoded(table.encode_terms(docs))
 
-    def _transform_bigrams(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        """The common case, uni- and bigrams. Python does one dict lookup per term (term ->
-        integer id); everything else happens for the whole batch at once in NumPy: each id's
-        columns are gathered from a flat table, and bigrams are found as pairs of unigram ids
-        in an open-addressing hash table of the vocabulary's bigrams."""
-        n = len(docs)
-        table = self._ids  # one snapshot per batch: a reset swaps in a new table
-        if len(table.ids) >= MEMO_LIMIT:
-            table = self._ids = _TermIds()
-        ids_of = table.ids
-        try:
-            flat = [ids_of[term] for terms in docs for term in terms]
-        except KeyError:  # terms seen for the first time (rare after the first batches)
-            add = table.add
-            flat = [add(term, self) for terms in docs for term in terms]
-        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
-        ids = np.asarray(flat, dtype=np.int64)
-        starts, unigrams, columns = table.arrays()
-        return self.matrix_of_terms(ids, np.repeat(np.arange(n), lengths), starts, columns, unigrams, n)
+    def transform_encoded(self, encoded: EncodedTexts) -> sp.csr_matrix:
+        """Encoded texts -> CSR rows of ``n_features`` columns.
 
-    def matrix_of_terms(self, terms: np.ndarray, doc: np.ndarray, starts: np.ndarray, columns: np.ndarray,
-                        unigrams: np.ndarray, n: int) -> sp.csr_matrix:
-        """The weighted CSR matrix of ``n`` texts given as term ids in text order: ``doc`` is
-        each term's text, ``columns[starts[t]:starts[t + 1]]`` the columns of term ``t`` and
-        ``unigrams[t]`` its unigram column (-1 for none). Bigrams are found here."""
+        Each term id's columns come from a flat table kept for the encoding's term table
+        (filled the first time an id is seen), and n-grams are chains of the terms' part ids
+        looked up for the whole batch at once."""
+        n, terms, doc = len(encoded), encoded.terms, encoded.doc
+        need = int(terms.max()) + 1 if len(terms) else 0
+        starts, columns, parts = self._columns_for(encoded.table).cover(encoded.table, self, need)
         start = starts[terms]
-        cols = gather_ranges(start, starts[terms + 1] - start, columns)
-        rows = np.repeat(doc, starts[terms + 1] - start)
-        if self._bigrams.size and len(terms) > 1:
-            word = unigrams[terms]
-            left, right = word[:-1], word[1:]
-            valid = np.flatnonzero((left >= 0) & (right >= 0) & (doc[:-1] == doc[1:]))
-            found = self._bigrams.lookup(left[valid] * self.n_words + right[valid])
-            hit = found >= 0
-            rows = np.concatenate([rows, doc[valid[hit]]])
-            cols = np.concatenate([cols, found[hit]])
+        count = starts[terms + 1] - start
+        cols = gather_ranges(start, count, columns)
+        rows = np.repeat(doc, count)
+        at, _, found = self._ngrams(parts[terms], doc)
+        if len(found):
+            rows = np.concatenate([rows, doc[at]])
+            cols = np.concatenate([cols, found])
         return self._weighted(rows, cols, n)
 
-    def _transform_general(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        n = len(docs)
-        columns: list[int] = []
-        extend = columns.extend
-        lengths = np.zeros(n, dtype=np.int64)
-        memo = self._memo
-        term_columns = self.term_columns
-        lookup = self._ngram_lookup.get  # n-gram tuples -> columns: hashing a tuple of
-        max_n = self.ngram_range[1]      # already-hashed strings beats building a string
-        for i, terms in enumerate(docs):
-            start = len(columns)
-            try:
-                extend([c for term in terms for c in memo[term]])
-            except KeyError:  # a term seen for the first time (or the memo was just emptied)
-                extend([c for term in terms for c in term_columns(term)])
-            if max_n >= 2:
-                found = [lookup(p) for p in zip(terms, terms[1:])]
-                for n_gram in range(3, max_n + 1):
-                    found += [lookup(p) for p in zip(*(terms[k:] for k in range(n_gram)))]
-                extend([c for c in found if c is not None])
-            lengths[i] = len(columns) - start
-        return self._matrix(np.asarray(columns, dtype=np.int64), lengths, n)
+    def _columns_for(self, table: TermTable) -> _TermColumns:
+        found = self._columns.get(table)
+        if found is None:
+            with self._lock:
+                found = self._columns.get(table)
+                if found is None:
+                    found = self._columns[table] = _TermColumns()
+        return found
 
-    def _matrix(self, columns: np.ndarray, lengths: np.ndarray, n: int) -> sp.csr_matrix:
-        return self._weighted(np.repeat(np.arange(n), lengths), columns, n)
+    def _ngrams(self, parts: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The n-grams (two or more terms, within ``ngram_range``) of a batch given as each
+        term's part id (-1 for none) and text: their start positions, lengths and columns."""
+        low, high = self.ngram_range
+        out: list[tuple[np.ndarray, int, np.ndarray]] = []
+        if high >= 2 and self._chains.size and len(parts) > 1:
+            n_nodes, n_words, lookup = self._n_nodes, self.n_words, self._chains.lookup
+            at = np.flatnonzero((parts[:-1] >= 0) & (parts[1:] >= 0) & (doc[:-1] == doc[1:]))
+            node = lookup(parts[at] * n_nodes + parts[at + 1])
+            for n in range(2, high + 1):
+                if n > 2:  # extend each chain found by the next term of its text
+                    end = at + n - 1
+                    keep = end < len(parts)
+                    at, node, end = at[keep], node[keep], end[keep]
+                    keep = (parts[end] >= 0) & (doc[end] == doc[at])
+                    at, node, end = at[keep], node[keep], end[keep]
+                    node = lookup(node * n_nodes + parts[end])
+                hit = node >= 0
+                at, node = at[hit], node[hit]
+                if n >= low and n_nodes == n_words:  # every node is an n-gram of the vocabulary
+                    out.append((at, n, node))
+                elif n >= low:
+                    word = node < n_words
+                    out.append((at[word], n, node[word]))
+                if not len(at):
+                    break
+        if not out:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        return (np.concatenate([o[0] for o in out]), np.concatenate([np.full(len(o[0]), o[1]) for o in out]),
+                np.concatenate([o[2] for o in out]))
 
     def _weighted(self, rows: np.ndarray, columns: np.ndarray, n: int) -> sp.csr_matrix:
         """Counts of (row, column) pairs -> sublinear TF x IDF, each block L2-normalised."""
@@ -262,76 +334,72 @@ class TermVectorizer:
         self._build_lookup()
 
 
-def gather_ranges(starts: np.ndarray, counts: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``concatenate([values[s:s + c] for s, c in zip(starts, counts)])`` without a loop."""
-    total = int(counts.sum())
-    if not total:
-        return np.zeros(0, dtype=values.dtype)
-    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    return values[offsets + np.arange(total)]
+def _ngram_df(terms: np.ndarray, doc: np.ndarray, n_ids: int, n: int, names: Sequence[str],
+              min_df: int) -> dict[str, int]:
+    """The n-grams of ``n`` terms in at least ``min_df`` texts, as strings, with their
+    document frequencies. Each window of ``n`` terms inside one text gets a key (the
+    window's ids, renumbered densely after each added term so the keys stay small)."""
+    at = np.arange(max(0, len(terms) - n + 1))
+    at = at[doc[at] == doc[at + n - 1]]
+    key = terms[at]
+    width = n_ids
+    for k in range(1, n):
+        key = np.unique(key * n_ids + terms[at + k], return_inverse=True)[1].astype(np.int64)
+        width = int(key.max()) + 1 if len(key) else 1
+    pairs = np.unique(doc[at] * width + key)  # each (text, n-gram) once
+    df = np.bincount(pairs % width, minlength=width)
+    kept = np.flatnonzero(df >= min_df)
+    if not len(kept):
+        return {}
+    where = np.zeros(width, dtype=np.int64)
+    where[key] = at  # one window of each key
+    windows = terms[where[kept][:, None] + np.arange(n)].tolist()
+    return {" ".join([names[t] for t in window]): int(d) for window, d in zip(windows, df[kept].tolist())}
 
 
-class _TermIds:
-    """Term -> integer id, with each id's columns in flat NumPy arrays (CSR-like).
-
-    Grows as new terms arrive; once it holds ``MEMO_LIMIT`` terms the vectoriser swaps in
-    a fresh table before its next batch. Readers take the table once per batch, so a swap never mixes the ids of
-    one table with the arrays of another; inserts are serialised by a lock, and an id is
-    published in ``ids`` only after its columns are written.
-    """
+class _Ranges:
+    """A range of int64 values for each id of a :class:`TermTable`, CSR-like
+    (``values[starts[i]:starts[i + 1]]``), plus optionally one int64 per id (``extra``);
+    filled on demand up to the largest id a batch holds. An id's rows are written before
+    ``size`` covers it, so threads may share it."""
 
     def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self._starts = Growing(1025)  # the columns of id i: columns[starts[i]:starts[i + 1]]
-        self._unigrams = Growing(1024, fill=-1)  # id -> its unigram column, or -1
-        self._columns = Growing(8192)
-        self._lock = threading.Lock()
+        self.starts, self.values, self.extra = Growing(1025), Growing(8192), Growing(1024, -1)
+        self.size = 0
+        self.lock = threading.Lock()
 
-    def add(self, term: str, vectorizer: TermVectorizer) -> int:
-        found = self.ids.get(term)
-        if found is not None:
-            return found
-        columns = vectorizer.term_columns(term)
-        with self._lock:
-            found = self.ids.get(term)
-            if found is not None:
-                return found
-            new_id = len(self.ids)
-            self._unigrams.ensure(new_id + 1)
-            append_range(self._starts, self._columns, new_id, columns)
-            # a term's first column is its unigram when it has one (see term_columns)
-            self._unigrams.data[new_id] = columns[0] if columns and columns[0] < vectorizer.n_words else -1
-            self.ids[term] = new_id
-            return new_id
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(starts, unigrams, columns)`` for every id published so far."""
-        return self._starts.data, self._unigrams.data, self._columns.data
+    def cover(self, size: int, compute) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(starts, values, extra)`` covering ids below ``size``; ``compute(low, high)``
+        gives ``(counts, values, extra or None)`` for the ids not yet covered."""
+        if self.size < size:
+            with self.lock:
+                low = self.size
+                if low < size:
+                    counts, values, extra = compute(low, size)
+                    base = int(self.starts.data[low])
+                    self.starts.ensure(size + 1)
+                    self.values.ensure(base + len(values))
+                    self.values.data[base : base + len(values)] = values
+                    self.starts.data[low + 1 : size + 1] = base + np.cumsum(counts)
+                    if extra is not None:
+                        self.extra.ensure(size)
+                        self.extra.data[low:size] = extra
+                    self.size = size
+        return self.starts.data, self.values.data, self.extra.data
 
 
-def append_range(starts: Growing, values: Growing, index: int, items: Sequence[int]) -> None:
-    """Store ``items`` as range ``index`` of a CSR-like pair: ``values[starts[i]:starts[i + 1]]``."""
-    starts.ensure(index + 2)
-    start = int(starts.data[index])
-    values.ensure(start + len(items))
-    values.data[start : start + len(items)] = items
-    starts.data[index + 1] = start + len(items)
+class _TermColumns(_Ranges):
+    """The columns of each term id of one :class:`TermTable` under one vocabulary, with each
+    id's part id for n-grams as ``extra``."""
+
+    def cover(self, table: TermTable, vectorizer: TermVectorizer,  # type: ignore[override]
+              size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return super().cover(size, lambda low, high: vectorizer._term_columns(table, low, high))
 
 
-class Growing:
-    """An int64 array that doubles when full (appends are amortised O(1)). Readers take
-    ``data`` after the ids they look up were published, so a swap for a larger copy never
-    hides an entry from them."""
-
-    def __init__(self, size: int = 1024, fill: int = 0) -> None:
-        self.data = np.full(size, fill, dtype=np.int64)
-        self.fill = fill
-
-    def ensure(self, size: int) -> None:
-        if size > len(self.data):
-            grown = np.full(max(size, 2 * len(self.data)), self.fill, dtype=np.int64)
-            grown[: len(self.data)] = self.data
-            self.data = grown
+#: term table -> (character n-gram range, buckets) -> the buckets of each term id
+_SUBWORDS: weakref.WeakKeyDictionary[TermTable, dict[tuple, _Ranges]] = weakref.WeakKeyDictionary()
+_SUBWORDS_LOCK = threading.Lock()
 
 
 class BigramTable:
