@@ -37,6 +37,7 @@ _EXPORTS = {
     "ModelLoadError": ".exceptions",
     "OutputError": ".exceptions",
     "train": ".workflows.train",
+    "adapt": ".workflows.adapt",
     "read_labelled": ".io.labelled",
     "LabelledData": ".io.labelled",
     "classify_file": ".workflows.classify",
@@ -49,6 +50,8 @@ _EXPORTS = {
     "suggest": ".workflows.suggest",
     "suggest_file": ".workflows.suggest",
     "Suggestion": ".workflows.suggest",
+    "review_file": ".workflows.review",
+    "ReviewSummary": ".workflows.review",
     "html_report": ".workflows.report",
     "classify_frame": ".workflows.frame",
     "resolve_model": ".persist",
@@ -78,10 +81,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from kpkclassify.model import Classifier, Prediction
     from kpkclassify.persist import bundled_model_path, load, model_card, resolve_model, save
     from kpkclassify.text import IndonesianPreprocessor, extract_amounts, mask_personal, normalize, preprocess, stem, tokenize
+    from kpkclassify.workflows.adapt import adapt
     from kpkclassify.workflows.classify import BatchSummary, classify_file, preprocess_file
     from kpkclassify.workflows.evaluate import compare, compare_table
     from kpkclassify.workflows.frame import classify_frame
     from kpkclassify.workflows.report import html_report
+    from kpkclassify.workflows.review import ReviewSummary, review_file
     from kpkclassify.workflows.suggest import Suggestion, suggest, suggest_file
     from kpkclassify.workflows.train import train
 

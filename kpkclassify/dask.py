@@ -19,7 +19,7 @@ from kpkclassify.labels import LABELS
 
 #: The columns our own label set gives; a model with other labels adds ``p_<label>`` for its
 #: ``labels_`` (:func:`kpkclassify.workflows.classify.prediction_columns`).
-PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "status")
+PREDICTION_COLUMNS = ("labels", "label", *(f"p_{label}" for label in LABELS), "uncertainty", "status")
 
 
 def _require_dask() -> None:
@@ -40,11 +40,11 @@ def _classify_partition(frame: Any, model: Any, text_columns: Sequence[str], nam
     present = [t for t, e in zip(texts, empty) if not e]
     labels = model_labels(model)
     values = iter(_chunk_values(model.predict_proba(present), model.thresholds_, labels)) if present else iter(())
-    blank = [""] * (2 + len(labels)) + [STATUS_EMPTY]
+    blank = [""] * (3 + len(labels)) + [STATUS_EMPTY]  # labels, label, p_<label>..., uncertainty
     rows = [list(blank) if e else next(values) + [STATUS_OK] for e in empty]
     out = frame.copy()
-    for name, values in zip(names, zip(*rows) if rows else [()] * len(names)):
-        out[name] = list(values)
+    for name, column in zip(names, zip(*rows) if rows else [()] * len(names)):
+        out[name] = list(column)
     return out
 
 

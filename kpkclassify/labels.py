@@ -135,7 +135,7 @@ def to_indicator(rows: Iterable[str | Iterable[str] | None], labels: Sequence[st
 
 def from_indicator(matrix: np.ndarray, labels: Sequence[str] = LABELS) -> list[tuple[str, ...]]:
     """Turn a 0/1 matrix back into one tuple of labels per row (``("other",)`` when empty)."""
-    return [tuple(labels[j] for j in np.flatnonzero(row)) or (OTHER,) for row in np.asarray(matrix)]
+    return [tuple(labels[int(j)] for j in np.flatnonzero(row)) or (OTHER,) for row in np.asarray(matrix)]
 
 
 def decide(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import warnings
 import zipfile
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
@@ -35,11 +35,25 @@ OWN_TYPES: tuple[str, ...] = (
     "kpkclassify.text._transformer.IndonesianPreprocessor",
 )
 
+#: scikit-learn's cross-validation splitters, which a model's ``cv`` parameter may hold
+#: (``Classifier(cv=GroupKFold(5))``): plain parameter holders, no learned state.
+SPLITTER_TYPES: tuple[str, ...] = tuple(f"sklearn.model_selection._split.{name}" for name in (
+    "GroupKFold", "LeaveOneGroupOut", "LeavePGroupsOut", "StratifiedGroupKFold", "GroupShuffleSplit",
+    "KFold", "StratifiedKFold", "RepeatedStratifiedKFold", "ShuffleSplit", "StratifiedShuffleSplit",
+))
+
 #: The same types as format-1 files name them (modules kept importable by ``_legacy``).
 FORMAT_1_TYPES: tuple[str, ...] = (
     "kpkclassify._model.Classifier",
     "kpkclassify._features.TextFeatures",
     "kpkclassify._vectorize.TermVectorizer",
+)
+
+#: What :func:`load` builds without skops (a file holding anything else goes through skops
+#: and the allow-list): our types and the fitted LogisticRegressions inside them, all of
+#: which the skops path admits too.
+KNOWN_TYPES: frozenset[str] = frozenset(
+    OWN_TYPES + FORMAT_1_TYPES + ("sklearn.linear_model._logistic.LogisticRegression",)
 )
 
 DEFAULT_MODEL = "default.skops"
@@ -133,36 +147,16 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
         The file is missing, is not a skops model, needs types outside the allow-list
         (they are named), or was made by a newer, incompatible kpkclassify.
     """
-    import skops.io as sio
-
     path = Path(path) if path is not None else bundled_model_path()
     if not path.is_file():
         raise ModelLoadError(f"{path}: no such model file")
-    _check_archive(path)
-    try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # zip errors, JSON errors: not a skops file
-        raise ModelLoadError(f"{path}: not a kpkclassify model file ({type(exc).__name__}: {exc})") from exc
-    allowed = set(OWN_TYPES) | set(FORMAT_1_TYPES) | set(trusted or ())
-    refused = sorted(set(untrusted) - allowed)
-    if refused:
-        raise ModelLoadError(
-            f"{path}: refused to load, the file contains types outside the allow-list: {', '.join(refused)}. "
-            "Load only models you trust; pass trusted=[...] to allow types whose code you have read"
-        )
-    try:
-        with warnings.catch_warnings():
-            # The scikit-learn parts of our models are fitted LogisticRegressions, whose
-            # state means the same in every scikit-learn this package supports (>= 1.8, see
-            # pyproject.toml: 1.5-1.7 still expect the removed multi_class attribute and
-            # cannot predict with a model saved by a newer one; scripts/test_matrix.sh runs the
-            # tests under the lowest and highest supported versions), so the warning would only alarm; the learned
-            # state is checked below.
-            warnings.filterwarnings("ignore", category=_inconsistent_version_warning())
-            model = sio.load(path, trusted=sorted(set(untrusted)))
-    except Exception as exc:
-        raise ModelLoadError(f"{path}: could not be loaded ({type(exc).__name__}: {exc})") from exc
-    _release_freed_memory()
+    schema = _check_archive(path)
+    model = _read_known_types(path, schema)
+    via_skops = model is None
+    if model is None:  # a type, node or protocol of its own: skops and the allow-list decide
+        model = _read_with_skops(path, trusted)
+    # skops' node trees hold reference cycles; ours do not, so only then is a collection worth its 0.1 s
+    _release_freed_memory(collect=via_skops)
     if f"{type(model).__module__}.{type(model).__qualname__}" != OWN_TYPES[0]:
         raise ModelLoadError(f"{path}: holds a {type(model).__name__}, not a kpkclassify Classifier")
     made_with = getattr(model, "model_format_", None)
@@ -185,14 +179,65 @@ def load(path: str | os.PathLike | None = None, *, trusted: list[str] | None = N
     return model
 
 
-def _check_archive(path: Path) -> None:
-    """Refuse a file whose zip directory declares more than the limits above allow."""
+def _read_known_types(path: Path, schema: Any) -> Any | None:
+    """The file's object, built without importing skops when it holds only :data:`KNOWN_TYPES`
+    (see :mod:`kpkclassify._skops_reader`), or ``None`` when skops must load it."""
+    from kpkclassify._skops_reader import NeedsSkops, read_tree
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            tree = read_tree(archive, schema, KNOWN_TYPES)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=_inconsistent_version_warning())  # see _read_with_skops
+                return tree.construct()
+    except NeedsSkops:
+        return None
+    except Exception:  # a damaged file: skops' loader reads it again and names the problem its way
+        return None
+
+
+def _read_with_skops(path: Path, trusted: list[str] | None) -> Any:
+    """The file's object, loaded by skops after every type it needs beyond skops' defaults
+    has been found in the allow-list."""
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # zip errors, JSON errors: not a skops file
+        raise ModelLoadError(f"{path}: not a kpkclassify model file ({type(exc).__name__}: {exc})") from exc
+    allowed = set(OWN_TYPES) | set(FORMAT_1_TYPES) | set(SPLITTER_TYPES) | set(trusted or ())
+    refused = sorted(set(untrusted) - allowed)
+    if refused:
+        raise ModelLoadError(
+            f"{path}: refused to load, the file contains types outside the allow-list: {', '.join(refused)}. "
+            "Load only models you trust; pass trusted=[...] to allow types whose code you have read"
+        )
+    try:
+        with warnings.catch_warnings():
+            # The scikit-learn parts of our models are fitted LogisticRegressions, whose
+            # state means the same in every scikit-learn this package supports (>= 1.8, see
+            # pyproject.toml: 1.5-1.7 still expect the removed multi_class attribute and
+            # cannot predict with a model saved by a newer one; scripts/test_matrix.sh runs the
+            # tests under the lowest and highest supported versions), so the warning would only alarm; the learned
+            # state is checked below.
+            warnings.filterwarnings("ignore", category=_inconsistent_version_warning())
+            model = sio.load(path, trusted=sorted(set(untrusted)))
+    except Exception as exc:
+        raise ModelLoadError(f"{path}: could not be loaded ({type(exc).__name__}: {exc})") from exc
+    return model
+
+
+def _check_archive(path: Path) -> Any:
+    """Refuse a file whose zip directory declares more than the limits above allow.
+    Returns its parsed ``schema.json`` (``None`` when it has none that parses)."""
+    schema = None
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             problem = _archive_problem(members)
             if problem is None:
-                problem = _schema_problem(archive)
+                schema = _read_schema(archive)
+                problem = _schema_problem(schema)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise ModelLoadError(f"{path}: not a kpkclassify model file ({type(exc).__name__}: {exc})") from exc
     if problem is not None:
@@ -200,6 +245,7 @@ def _check_archive(path: Path) -> None:
             f"{path}: refused to load, {problem}; this is not a model kpkclassify saved: "
             "load only model files you trust, saved with kpkclassify save()"
         )
+    return schema
 
 
 def _archive_problem(members: list[zipfile.ZipInfo]) -> str | None:
@@ -220,17 +266,21 @@ def _archive_problem(members: list[zipfile.ZipInfo]) -> str | None:
     return None
 
 
-def _schema_problem(archive: zipfile.ZipFile) -> str | None:
+def _read_schema(archive: zipfile.ZipFile) -> Any:
+    """The parsed ``schema.json`` of a skops file, or ``None`` (not a skops file: skops itself says so)."""
+    try:
+        return json.loads(archive.read("schema.json"))
+    except (KeyError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def _schema_problem(schema: Any) -> str | None:
     """A bucket count in the schema too large to build a table for, or ``None``.
 
     Loading rebuilds the vectoriser's lookup tables, one int32 per hash bucket: a forged
     ``n_buckets`` would allocate gigabytes before any check after loading could run."""
-    try:
-        schema = json.loads(archive.read("schema.json"))
-    except (KeyError, json.JSONDecodeError, UnicodeDecodeError):
-        return None  # not a skops file: skops itself says so
     for value in _values_of(schema, "n_buckets"):
-        content = value.get("content") if isinstance(value, dict) else value
+        content: Any = value.get("content") if isinstance(value, dict) else value
         try:
             buckets = int(json.loads(content) if isinstance(content, str) else content)
         except (TypeError, ValueError, json.JSONDecodeError):
@@ -267,21 +317,25 @@ def _learned_state_problem(model: Any) -> str | None:
     A file can hold well-formed types with wrong contents (a coefficient vector of the
     wrong width, NaN thresholds): such a model loads but predicts nonsense, so each
     array is checked against the others before the model is handed out."""
-    from kpkclassify.exceptions import LabelError
-    from kpkclassify.labels import label_set
-
     labels = getattr(model, "labels_", None)
-    try:
-        valid = isinstance(labels, tuple) and label_set(labels) == labels
-    except (LabelError, TypeError):
-        valid = False
-    if not valid:
+    if not (isinstance(labels, tuple) and _is_label_set(labels)):
         return f"labels_ is {labels!r}, not a tuple of label names"
     for check in (_labels_problem, _features_problem, _estimators_problem, _thresholds_problem):
         problem = check(model, labels)
         if problem is not None:
             return problem
     return None
+
+
+def _is_label_set(labels: tuple[Any, ...]) -> TypeGuard[tuple[str, ...]]:
+    """Whether ``labels`` are label names, each once, in their canonical order."""
+    from kpkclassify.exceptions import LabelError
+    from kpkclassify.labels import label_set
+
+    try:
+        return label_set(labels) == labels
+    except (LabelError, TypeError):
+        return False
 
 
 def _labels_problem(model: Any, labels: tuple[str, ...]) -> str | None:
@@ -351,7 +405,7 @@ def _thresholds_problem(model: Any, labels: tuple[str, ...]) -> str | None:
     return None
 
 
-def _is_vector(value: Any, length: int, kinds: str) -> bool:
+def _is_vector(value: object, length: int, kinds: str) -> TypeGuard[np.ndarray]:
     """Whether ``value`` is a finite 1-D array of ``length`` numbers of a dtype kind in ``kinds``."""
     return (isinstance(value, np.ndarray) and value.shape == (length,) and value.dtype.kind in kinds
             and bool(np.all(np.isfinite(value))))
@@ -362,12 +416,14 @@ def _is_range(value: Any, low: int) -> bool:
             and low <= value[0] <= value[1])
 
 
-def _release_freed_memory() -> None:
+def _release_freed_memory(collect: bool = True) -> None:
     """Give the memory that decoding the file used back to the system (glibc keeps it
-    otherwise), so that forked batch workers do not start from a bloated heap."""
+    otherwise), so that forked batch workers do not start from a bloated heap. ``collect``
+    first frees garbage held in reference cycles."""
     import gc
 
-    gc.collect()
+    if collect:
+        gc.collect()
     try:
         import ctypes
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from kpkclassify import InputError, classify_file
 
-NEW = ["labels", "label", "p_illegal_fee", "p_slow_service", "p_campaign", "status"]
+NEW = ["labels", "label", "p_illegal_fee", "p_slow_service", "p_campaign", "uncertainty", "status"]
 
 
 def test_rows_columns_and_order_are_kept(fitted, tmp_path):

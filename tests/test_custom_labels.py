@@ -274,7 +274,7 @@ def test_cli_train_with_labels_then_classify(data_csv, tmp_path):
     result = invoke("classify", src, "-o", tmp_path / "out.csv", "-m", out, "-q")
     assert result.exit_code == 0, result.output
     header = read_csv(tmp_path / "out.csv")[0]
-    assert header == ["id", "text", "labels", "label", "p_illegal_fee", "p_nepotism", "status"]
+    assert header == ["id", "text", "labels", "label", "p_illegal_fee", "p_nepotism", "uncertainty", "status"]
 
 
 def test_cli_train_misspelt_label_names_file_and_row(tmp_path):
@@ -299,17 +299,17 @@ def test_classify_file_columns_follow_the_model(custom, tmp_path, explain):
     summary = classify_file(src, out, model=custom, explain=explain)
     table = read_csv(out)
     header = table[0]
-    assert header[:7] == ["id", "text", "labels", "label", "p_illegal_fee", "p_nepotism", "status"]
+    assert header[:8] == ["id", "text", "labels", "label", "p_illegal_fee", "p_nepotism", "uncertainty", "status"]
     assert not any(name.startswith("p_") and name[2:] not in LABELS2 for name in header)
     assert "p_campaign" not in header and "p_slow_service" not in header
     present = [t for t in texts if t]
     expected = iter(_expected_cells(custom, present))
     for row, text in zip(table[1:], texts):
         if not text:
-            assert row[2:7] == ["", "", "", "", "empty_text"]
+            assert row[2:8] == ["", "", "", "", "", "empty_text"]
         else:
             assert tuple(row[2:6]) == next(expected)
-            assert row[6] == "ok"
+            assert 0 <= float(row[6]) <= 1 and row[7] == "ok"
             assert set(row[2].split("|")) <= {*LABELS2, "other"}
     assert summary.labels == LABELS2
     assert set(summary.label_counts) <= {*LABELS2, "other"}
@@ -323,7 +323,7 @@ def test_classify_file_jsonl_and_parallel(custom_path, tmp_path):
     out = tmp_path / "out.jsonl"
     classify_file(src, out, model=str(custom_path), jobs=2, chunk_size=2)
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert set(records[0]) == {"text", "labels", "label", "p_illegal_fee", "p_nepotism", "status"}
+    assert set(records[0]) == {"text", "labels", "label", "p_illegal_fee", "p_nepotism", "uncertainty", "status"}
     model = load(custom_path)
     assert [r["labels"] for r in records] == ["|".join(p.labels) for p in model.classify([r["text"] for r in records])]
 
@@ -333,7 +333,7 @@ def test_a_clashing_column_prefixes_all_of_ours(custom, tmp_path):
     classify_file(src, tmp_path / "out.csv", model=custom)
     header = read_csv(tmp_path / "out.csv")[0]
     assert header == ["id", "text", "p_nepotism", "kpk_labels", "kpk_label", "kpk_p_illegal_fee",
-                      "kpk_p_nepotism", "kpk_status"]
+                      "kpk_p_nepotism", "kpk_uncertainty", "kpk_status"]
 
 
 def test_dask_follows_the_model_labels_and_the_clash_rule(custom):
@@ -345,7 +345,7 @@ def test_dask_follows_the_model_labels_and_the_clash_rule(custom):
     frame = pd.DataFrame({"text": texts, "label": ["a", "b", "c"]})  # "label" clashes with ours
     result = classify_dataframe(dd.from_pandas(frame, npartitions=1), text_column="text", model=custom).compute()
     assert list(result.columns) == ["text", "label", "kpk_labels", "kpk_label", "kpk_p_illegal_fee",
-                                    "kpk_p_nepotism", "kpk_status"]
+                                    "kpk_p_nepotism", "kpk_uncertainty", "kpk_status"]
     expected = _expected_cells(custom, [texts[0], texts[2]])
     rows = result[["kpk_labels", "kpk_label", "kpk_p_illegal_fee", "kpk_p_nepotism"]].values.tolist()
     assert [tuple(rows[0]), tuple(rows[2])] == expected

@@ -39,7 +39,7 @@ def test_same_output_as_single_machine(client, tmp_path, model_path):
         out = tmp_path / (path.stem + "_single.csv")
         classify_file(path, out, model=model_path)
         expected += read_csv(out)[1:]
-    got = frame[["id", "text", "n", "labels", "label", "p_illegal_fee", "p_slow_service", "p_campaign", "status"]]
+    got = frame[["id", "text", "n", "labels", "label", "p_illegal_fee", "p_slow_service", "p_campaign", "uncertainty", "status"]]
     assert [list(r) for r in got.itertuples(index=False)] == expected
 
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from kpkclassify import DataError, InputError, _io, classify_file, read_labelled
 
-NEW = ["labels", "label", "p_illegal_fee", "p_slow_service", "p_campaign", "status"]
+NEW = ["labels", "label", "p_illegal_fee", "p_slow_service", "p_campaign", "uncertainty", "status"]
 
 
 def _jsonl(path, records):

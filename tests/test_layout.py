@@ -11,12 +11,12 @@ PACKAGE = Path(__file__).resolve().parent.parent / "kpkclassify"
 
 #: Lower layers first: a module may import only from layers below its own (or its own subpackage).
 LAYERS = [
-    {"exceptions", "_memo", "_legacy", "_missing"},
+    {"exceptions", "_memo", "_legacy", "_missing", "_skops_reader"},
     {"labels"},
     {"metrics", "text"},
     {"features", "io"},
     {"persist"},
-    {"model"},
+    {"model", "reader"},
     {"workflows"},
     {"dask", "__init__"},
     {"cli"},

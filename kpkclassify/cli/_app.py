@@ -7,7 +7,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
@@ -31,21 +31,22 @@ LABEL_COLUMN_HELP = "Column holding the labels, e.g. illegal_fee|slow_service; g
 QUIET_HELP = "Nothing on standard error: no progress and no summary (errors are still shown)."
 JSON_HELP = "Print the result as one JSON document on standard output, instead of the human-readable output."
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 EXIT_DATA = 1
 
 
-def fail(message: str, code: int = EXIT_DATA) -> None:
+def fail(message: str, code: int = EXIT_DATA) -> NoReturn:
     """Print one error line to stderr and exit."""
     typer.echo(f"kpkclassify: error: {message}", err=True)
     raise typer.Exit(code)
 
 
-def handles_errors(func: F) -> F:
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn the library's input, data and model errors into one line and exit code 1."""
 
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from kpkclassify.io.tables import InputError
         from kpkclassify.persist import ModelLoadError
 
@@ -70,7 +71,7 @@ def handles_errors(func: F) -> F:
         except OSError as exc:  # disk full, permission denied, read-only folder ...
             fail(os_error_line(exc))
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def os_error_line(exc: OSError) -> str:

@@ -16,7 +16,9 @@ def info(
     as_json: bool = typer.Option(False, "--json", help="Print the card as one JSON document on standard output "
                                  "(info always does; accepted like every other command's --json)."),
 ) -> None:
-    """Print the model card as JSON: training data, thresholds, cross-validated scores, versions.
+    """Print the model card as JSON: training data, thresholds, cross-validated scores, versions,
+    and for an adapted model (kpkclassify adapt) its adaptation: method, thresholds before and
+    after, cross-validated gain and precision/recall on the source, with intervals.
 
     \b
     Example:
@@ -27,4 +29,7 @@ def info(
     classifier = load_model(model)
     card = model_card(classifier)
     card.setdefault("path", str(model or bundled_model_path()))
+    adaptation = card.get("adaptation")
+    if isinstance(adaptation, dict) and "kept_rows" in adaptation:  # per-row scores for re-adapting: counted, not listed
+        card["adaptation"] = {**adaptation, "kept_rows": {"rows": len(adaptation["kept_rows"].get("labels", []))}}
     print_json(card)

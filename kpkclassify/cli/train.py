@@ -24,6 +24,9 @@ def train(
     seed: int = typer.Option(0, "--seed", help="Seed for splits, folds and the solver."),
     test_size: Optional[float] = typer.Option(None, "--test-size", help="Hold out this share of rows and report on it."),
     cv: int = typer.Option(5, "--cv", min=2, help="Cross-validation folds for thresholds and the card's scores."),
+    group_column: Optional[str] = typer.Option(None, "--group-column", help="Group the threshold cross-validation "
+                                               "by this column (e.g. register or source): no group on both sides "
+                                               "of a fold, like texts of an unseen source."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP + " The summary: output and the card's "
                                  "cross-validated (and held-out) metrics."),
@@ -53,7 +56,7 @@ def train(
     # --labels is always names, --label-guide always a file (whatever its name looks like)
     label_spec = Path(label_guide) if label_guide is not None else label_set(labels) if labels is not None else None
     model = train_model(data, labels=label_spec, with_bundled=with_bundled, text_column=text_column, label_column=label_column,
-                        seed=seed, test_size=test_size, cv=cv, progress=say)
+                        seed=seed, test_size=test_size, cv=cv, progress=say, group_column=group_column)
     model.save(output)
     cv_scores = model.card_["cross_validated"]
     if as_json:

@@ -255,8 +255,9 @@ def read_label_guide(path: str | os.PathLike) -> dict[str, str]:
         if markdown:
             if line.startswith("## "):
                 title = re.match(r"([^\s:]*)\s*(?::|-\s)?\s*(.*)$", line[3:].strip())
-                current = [title.group(2)] if title.group(2) else []  # type: ignore[union-attr]
-                entries.append((number, title.group(1), current))  # type: ignore[union-attr]
+                assert title is not None  # every group of the pattern may be empty: it matches any string
+                current = [title.group(2)] if title.group(2) else []
+                entries.append((number, title.group(1), current))
             elif line.startswith("# "):
                 current = None  # a new level-1 section: no label's text
             elif current is not None and line.strip():
@@ -267,7 +268,7 @@ def read_label_guide(path: str | os.PathLike) -> dict[str, str]:
         name, _, description = line.partition("\t")
         entries.append((number, name.strip(), [description.strip()] if description.strip() else []))
     guide: dict[str, str] = {}
-    for number, name, description in entries:
+    for number, name, parts in entries:
         try:
             if not name:
                 raise LabelError("a label heading needs a name")
@@ -276,7 +277,7 @@ def read_label_guide(path: str | os.PathLike) -> dict[str, str]:
             raise InputError(f"{path}:{number}: {exc}") from None
         if checked in guide:
             raise InputError(f"{path}:{number}: label {checked!r} is named twice")
-        guide[checked] = " ".join(part for part in description if part).strip()
+        guide[checked] = " ".join(part for part in parts if part).strip()
     if not guide:
         raise InputError(f"{path}: no labels in the label guide (write one '## name' heading or one name a line)")
     return guide

@@ -18,10 +18,13 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from kpkclassify._missing import is_missing
 from kpkclassify.exceptions import InputError, OutputError
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 csv.field_size_limit(sys.maxsize)  # long complaint letters must never crash the reader
 
@@ -197,7 +200,7 @@ def sniff_delimiter(sample: str) -> str:
         return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
     except csv.Error:
         counts = {d: lines[0].count(d) for d in DELIMITERS}
-        best = max(counts, key=counts.get)
+        best = max(counts, key=counts.__getitem__)
         return best if counts[best] else ","
 
 
@@ -272,7 +275,12 @@ class TableReader:
             return
         raw = open_binary(path)
         self._raw = raw
-        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
+        if isinstance(raw, io.BufferedReader):
+            buffered = raw
+        elif isinstance(raw, (io.RawIOBase, io.BufferedIOBase)):  # a replaced stdin, e.g. a BytesIO
+            buffered = io.BufferedReader(raw)
+        else:
+            raise InputError(f"{path}: not a readable byte stream")
         sample = buffered.peek(65536)[:65536]
         try:
             self.encoding = detect_encoding(sample, path, encoding, buffered)
@@ -669,7 +677,7 @@ class _OutputFile(io.RawIOBase):
     def fileno(self) -> int:
         return self._fd
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+    def write(self, data: ReadableBuffer, /) -> int:
         try:
             return os.write(self._fd, data)
         except OSError as exc:
@@ -748,7 +756,7 @@ def clean_stale_partials(folder: str) -> list[str]:
     """Remove the temporary outputs that a killed run of ours left in ``folder``: only those
     whose owner's pid is gone and whose lock nobody holds, never a run's still going.
     Returns the removed paths."""
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

@@ -31,8 +31,9 @@ from kpkclassify.labels import LABELS, OTHER, decide, top_label
 
 def prediction_columns(labels: Sequence[str] = LABELS) -> tuple[str, ...]:
     """The columns a model with ``labels`` (its ``labels_``) adds: ``labels``, ``label``, one
-    ``p_<label>`` per label in the model's order, and ``status``."""
-    return ("labels", "label", *(f"p_{label}" for label in labels), "status")
+    ``p_<label>`` per label in the model's order, ``uncertainty`` (1 on a decision threshold, see
+    :func:`kpkclassify.workflows.suggest.uncertainty`) and ``status``."""
+    return ("labels", "label", *(f"p_{label}" for label in labels), "uncertainty", "status")
 
 
 def model_labels(model: Any) -> tuple[str, ...]:
@@ -63,6 +64,10 @@ class BatchSummary:
     output : str
     labels : tuple of str
         The model's labels (``labels_``), in the order the summary lists them.
+    corrected : dict of str to dict
+        For a model adapted to a source (``kpkclassify adapt``), each label's count corrected
+        by the precision and recall measured there: ``{"count", "corrected", "low", "high"}``
+        (see :func:`kpkclassify.workflows.adapt.corrected_counts`); empty otherwise.
     """
 
     rows: int = 0
@@ -72,6 +77,7 @@ class BatchSummary:
     seconds: float = 0.0
     output: str = ""
     labels: tuple[str, ...] = LABELS
+    corrected: dict[str, dict] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """A short human summary."""
@@ -82,6 +88,10 @@ class BatchSummary:
         for label in (*self.labels, OTHER):
             n = self.label_counts.get(label, 0)
             out.append(f"  {label:<{width}} {n:>9} ({100 * n / classified:5.1f}%)")
+        if self.corrected:  # a model adapted to a source: its precision and recall there
+            out.append("  corrected for the precision/recall measured on the adapting source (95% interval):")
+            out += [f"  {label:<{width}} {c['corrected']:>9.0f} [{c['low']:.0f}, {c['high']:.0f}]"
+                    for label, c in self.corrected.items()]
         for status, n in sorted(self.marked.items()):
             out.append(f"  marked {status}: {n}")
         if self.ragged_lines:
@@ -141,12 +151,12 @@ def _render_chunk(model: Any, chunk: _Chunk, fmt: _Format) -> tuple[str, Counter
     proba = model.predict_proba(texts) if texts else np.zeros((0, len(labels)))
     counts: Counter[str] = Counter({"status:" + s: n for s, n in Counter(chunk.status).items() if s != STATUS_OK})
     if chunk.records is not None and not fmt.explain and "status:" + STATUS_RAGGED not in counts:
-        return _render_records(chunk, proba, model.thresholds_, fmt, counts, labels), counts
+        return _render_records(chunk, chunk.records, proba, model.thresholds_, fmt, counts, labels), counts
     out = io.StringIO()
     writer = _RowWriter(out, fmt)
     predicted = zip(*_prediction_columns(proba, model.thresholds_, counts, labels))
     evidence = iter(_evidence(model, texts) if fmt.explain else [])
-    blank = ("", "", *([""] * len(labels)))
+    blank = ("", "", *([""] * len(labels)), "")
     for row, status in zip(chunk.cells(fmt.delimiter), chunk.status):
         values = list(blank if status == STATUS_EMPTY else next(predicted))
         extra = [next(evidence, "") if status != STATUS_EMPTY else ""] if fmt.explain else []
@@ -154,10 +164,10 @@ def _render_chunk(model: Any, chunk: _Chunk, fmt: _Format) -> tuple[str, Counter
     return out.getvalue(), counts
 
 
-def _render_records(chunk: _Chunk, proba: np.ndarray, thresholds: np.ndarray, fmt: _Format,
+def _render_records(chunk: _Chunk, records: list[str], proba: np.ndarray, thresholds: np.ndarray, fmt: _Format,
                     counts: Counter, labels: Sequence[str] = LABELS) -> str:
     """The common case, CSV rows of the header's width: each output row is the input row as
-    written, then the prediction cells, computed column-wise for the whole chunk."""
+    written (``records``, the chunk's), then the prediction cells, computed column-wise for the whole chunk."""
     d = fmt.delimiter
     predicted = _prediction_columns(proba, thresholds, counts, labels)
     if set(d) & _CELL_CHARACTERS:  # an unusual delimiter inside our own cells: let csv quote
@@ -166,14 +176,14 @@ def _render_records(chunk: _Chunk, proba: np.ndarray, thresholds: np.ndarray, fm
         suffixes = joined.getvalue().split("\n")[:-1]
     else:
         suffixes = [d.join(cells) for cells in zip(*predicted)]
-    if len(suffixes) != len(chunk.records):  # rows without text get empty cells
+    if len(suffixes) != len(records):  # rows without text get empty cells
         found = iter(suffixes)
         blank = d.join([""] * len(predicted))
         suffixes = [blank if s == STATUS_EMPTY else next(found) for s in chunk.status]
     end = _line_end(fmt)
     ok, empty = d + STATUS_OK + end, d + STATUS_EMPTY + end
     return "".join([f"{record}{d}{suffix}{ok if status == STATUS_OK else empty}"
-                    for record, suffix, status in zip(chunk.records, suffixes, chunk.status)])
+                    for record, suffix, status in zip(records, suffixes, chunk.status)])
 
 
 # Every character our prediction cells can hold (labels, "|", probabilities).
@@ -198,8 +208,11 @@ def _prediction_columns(proba: np.ndarray, thresholds: np.ndarray, counts: Count
         counts[OTHER] += int((~hits.any(axis=1)).sum())
     cells = [f"{p:.4f}" for p in proba.ravel().tolist()]
     width = len(labels)
+    from kpkclassify.workflows.suggest import uncertainty  # the measure suggest and review use
+
+    unsure = [f"{u:.4f}" for u in uncertainty(proba, thresholds).tolist()] if len(proba) else []
     return [_label_cells(hits, labels), top_label(proba, hits, labels),
-            *(cells[j::width] for j in range(width))]
+            *(cells[j::width] for j in range(width)), unsure]
 
 
 def _label_cells(hits: np.ndarray, labels: tuple[str, ...]) -> list[str]:
@@ -341,19 +354,21 @@ def _jsonl_chunks(reader: TableReader, keys: list[str], chunk_size: int, limit: 
     source: Iterator[tuple[int, dict]] = reader.records()
     if limit is not None:
         source = itertools.islice(source, limit)
-    chunk = _Chunk([], [], [])
+    records: list[Any] = []
+    chunk = _Chunk(records, [], [])
     for line, record in source:
         if all(k not in record for k in keys):
             raise InputError(f"{reader.path}: line {line}: no key {keys[0]!r} in the record; "
                              f"keys are: {', '.join(record)}. Pass the right one with --text-column")
         # null, NaN and the like are no text (str() would classify the words "None" or "nan")
         text = " ".join(str(record[k]) for k in keys if not is_missing(record.get(k)))
-        chunk.rows.append(record)  # type: ignore[union-attr]
+        records.append(record)
         chunk.texts.append(text)
         chunk.status.append(STATUS_OK if text and not text.isspace() else STATUS_EMPTY)
         if len(chunk) >= chunk_size:
             yield chunk
-            chunk = _Chunk([], [], [])
+            records = []
+            chunk = _Chunk(records, [], [])
     if len(chunk):
         yield chunk
 
@@ -491,14 +506,14 @@ def classify_file(
         names = _prediction_names(reader.columns, explain, labels)
         # Excel's files (UTF-8 with BOM, "Unicode Text" UTF-16) get a BOM back, so Excel reads it
         out_encoding = "utf-8-sig" if reader.encoding in ("utf-8-sig", "utf-16") else "utf-8"
-        fmt = _Format(reader.kind, reader.delimiter or ",", len(reader.columns), names, explain)
+        row_format = _Format(reader.kind, reader.delimiter or ",", len(reader.columns), names, explain)
         with atomic_output(output, out_encoding) as handle:
-            _RowWriter(handle, fmt).header(reader.columns)
+            _RowWriter(handle, row_format).header(reader.columns)
             chunks = _chunks(reader, list(text_columns) if text_columns else None, chunk_size, limit, summary,
                              keep_records=True)
             worker_model = model_ref if (n_jobs > 1 and model_ref is not None) else model_obj
             counts: Counter[str] = Counter()
-            for chunk, (text, chunk_counts) in _run(chunks, worker_model, model_obj, n_jobs, fmt):
+            for chunk, (text, chunk_counts) in _run(chunks, worker_model, model_obj, n_jobs, row_format):
                 handle.write(text)
                 counts.update(chunk_counts)
                 summary.rows += len(chunk)
@@ -506,6 +521,10 @@ def classify_file(
                     progress(summary.rows, _position(reader), total)
             summary.marked = {k[7:]: v for k, v in counts.items() if k.startswith("status:")}
             summary.label_counts = {k: v for k, v in counts.items() if not k.startswith("status:")}
+    from kpkclassify.workflows.adapt import corrected_counts
+
+    summary.corrected = corrected_counts(getattr(model_obj, "card_", None) or {}, summary.label_counts,
+                                         summary.rows - sum(summary.marked.values())) or {}
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -741,9 +760,9 @@ def preprocess_file(
             writer = _RowWriter(handle, _Format(reader.kind, reader.delimiter or ",", len(reader.columns), [name], False))
             writer.header(reader.columns)
             for chunk in _chunks(reader, list(text_columns) if text_columns else None, chunk_size, None, summary):
-                for row, text in zip(chunk.rows, chunk.texts):
+                for row, text in zip(chunk.cells(reader.delimiter or ","), chunk.texts):
                     writer.write(row, [" ".join(preprocess(text))])
-                rows += len(chunk.rows)
+                rows += len(chunk)
     return rows
 
 

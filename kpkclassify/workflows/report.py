@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kpkclassify.labels import to_indicator
 from kpkclassify.metrics import Evaluation
+
+if TYPE_CHECKING:
+    from kpkclassify.io.tables import OutputTarget
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222;max-width:1100px}
@@ -166,7 +170,7 @@ def write_report(path, model, texts, labels, evaluation: Evaluation, *, title: s
         handle.write(page)
 
 
-def report_target(path: object) -> OutputTarget:  # noqa: F821  (imported where needed)
+def report_target(path: object) -> OutputTarget:
     """The report file as an output to check against the inputs (see ``check_outputs``)."""
     from kpkclassify.io.tables import OutputTarget
 

@@ -22,12 +22,17 @@ class Suggestion:
         The model's current labels (``|``-joined), to correct rather than type.
     text : str
         The text, with personal data masked when :func:`suggest` was asked to.
+    weight : float
+        The inverse of the probability with which the row was picked: 1 for the rows picked
+        for their uncertainty, ``rest / picked`` for the random rows of ``explore`` (see
+        :func:`suggest`). :func:`kpkclassify.adapt` counts each row this many times.
     """
 
     index: int
     uncertainty: float
     guess: str
     text: str = ""
+    weight: float = 1.0
 
 
 def uncertainty(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -51,6 +56,8 @@ def suggest(
     max_similarity: float = 0.6,
     pool: int | None = None,
     mask_personal: bool = False,
+    explore: float = 0.0,
+    seed: int = 0,
 ) -> list[Suggestion]:
     """Pick up to ``n`` texts the model is least sure about, skipping near-duplicates.
 
@@ -71,22 +78,33 @@ def suggest(
         Mask e-mail addresses, @handles, phone numbers, NIK and plates in each
         suggestion's ``text`` (see :func:`kpkclassify.text.mask_personal`); the model
         still reads the texts as they are.
+    explore : float, default=0
+        The share of the ``n`` picks drawn at random (seeded by ``seed``) from the texts not
+        picked for their uncertainty. Each random pick's ``weight`` is the number of those
+        texts over the number drawn, so that weighted counts over the picks estimate counts
+        over all the texts (a stratified sample: the uncertain picks stand for themselves):
+        thresholds chosen on them are not biased by uncertainty sampling.
+    seed : int, default=0
 
     Returns
     -------
     list of Suggestion
-        Most uncertain first.
+        Most uncertain first, then the random picks.
     """
+    if not 0 <= explore <= 1:
+        raise ValueError(f"explore must be a share from 0 to 1, got {explore}")
     from kpkclassify.labels import decide, from_indicator
     from kpkclassify.model.classifier import _as_texts
 
     texts = _as_texts(texts)  # None and NaN cells are empty texts
     if not texts or n <= 0:
         return []
+    n_random = int(round(explore * n))
+    n, n_total = n - n_random, n
     nonempty = np.asarray([bool(t and t.strip()) for t in texts])
     proba = model.predict_proba(texts)
     scores = np.where(nonempty, uncertainty(proba, model.thresholds_), -1.0)
-    order = np.argsort(-scores, kind="stable")[: pool or 20 * n]
+    order = np.argsort(-scores, kind="stable")[: pool or 20 * max(n, 1)]
     order = order[scores[order] >= 0]
     features = model.features_.transform([texts[i] for i in order])
     norms = np.sqrt(features.multiply(features).sum(axis=1)).A.ravel()
@@ -97,7 +115,7 @@ def suggest(
     unit = unit.tocsr()
     picked: list[int] = []
     chosen = None
-    for k, index in enumerate(order):
+    for k, index in enumerate(order if n > 0 else []):
         row = unit.getrow(k)
         if chosen is not None and (chosen @ row.T).max() > max_similarity:
             continue
@@ -105,9 +123,16 @@ def suggest(
         chosen = row if chosen is None else sp.vstack([chosen, row]).tocsr()
         if len(picked) >= n:
             break
+    weights = [1.0] * len(picked)
+    if n_random and len(picked) < n_total:
+        rest = np.setdiff1d(np.flatnonzero(nonempty), picked)
+        drawn = np.random.default_rng(seed).permutation(rest)[: n_total - len(picked)]  # also fills a shortfall of uncertain picks
+        picked += [int(i) for i in drawn]
+        weights += [len(rest) / len(drawn)] * len(drawn)
     guesses = from_indicator(decide(proba[picked], model.thresholds_).astype(np.int8), model.labels_)
     shown = _masker(mask_personal)
-    return [Suggestion(i, float(scores[i]), "|".join(g), shown(texts[i])) for i, g in zip(picked, guesses)]
+    return [Suggestion(i, float(scores[i]), "|".join(g), shown(texts[i]), w)
+            for i, g, w in zip(picked, guesses, weights)]
 
 
 def _masker(mask_personal: bool):
@@ -139,6 +164,8 @@ def suggest_file(
     text_columns: Sequence[str] | None = None,
     encoding: str | None = None,
     mask_personal: bool = False,
+    explore: float = 0.0,
+    seed: int = 0,
 ) -> int:
     """Write the ``n`` rows of an unlabelled file most worth labelling, ready for a spreadsheet.
 
@@ -148,7 +175,9 @@ def suggest_file(
     With ``mask_personal``, e-mail addresses, @handles, phone numbers, NIK and plates in
     the text columns are replaced by placeholders (:func:`kpkclassify.text.mask_personal`)
     in the file written, so that it can go to labellers; the model reads the texts as they
-    are. Returns the number of rows written.
+    are. With ``explore`` (a share, see :func:`suggest`), that share of the rows is drawn at
+    random and a ``selection_weight`` column holds each row's inverse selection probability,
+    which :func:`kpkclassify.adapt` reads. Returns the number of rows written.
     """
     import csv
 
@@ -168,10 +197,10 @@ def suggest_file(
             rows.append(cells)
             texts.append(" ".join(cells[i] for i in indices if i < len(cells)))
         columns = list(reader.columns)
-    picks = suggest(model, texts, n)
+    picks = suggest(model, texts, n, explore=explore, seed=seed)
     if mask_personal:  # only what is written out: the predictions used the texts as they are
         rows = _masked_rows(rows, indices, [pick.index for pick in picks])
-    extra = ["labels", "model_guess", "uncertainty", "source_line"]
+    extra = ["labels", "model_guess", "uncertainty", "source_line"] + (["selection_weight"] if explore else [])
     if "labels" in columns:
         extra[0] = "new_labels"
     with atomic_output(output, "utf-8", inputs=[input]) as handle:
@@ -179,5 +208,6 @@ def suggest_file(
         writer.writerow(columns + extra)
         for pick in picks:
             cells = rows[pick.index] + [""] * max(0, len(columns) - len(rows[pick.index]))
-            writer.writerow(cells[: len(columns)] + ["", pick.guess, f"{pick.uncertainty:.4f}", lines[pick.index]])
+            writer.writerow(cells[: len(columns)] + ["", pick.guess, f"{pick.uncertainty:.4f}", lines[pick.index]]
+                            + ([f"{pick.weight:.4f}"] if explore else []))
     return len(picks)

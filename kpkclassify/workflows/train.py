@@ -61,6 +61,7 @@ def train(
     cv: int = 5,
     classifier: Classifier | None = None,
     progress: Callable[[str], None] | None = None,
+    group_column: str | None = None,
 ) -> Classifier:
     """Train a classifier on labelled files and attach a model card (``card_``).
 
@@ -91,6 +92,11 @@ def train(
         set from ``seed`` and ``cv``.
     progress : callable, optional
         Called with one line of text at each step.
+    group_column : str, optional
+        A column of every file (e.g. ``register`` or ``source``; the bundled corpus has
+        ``register``) whose value groups the rows: the cross-validation that chooses the
+        thresholds and calibration then keeps each group on one side of every fold (see
+        ``Classifier.fit``'s ``groups``), which imitates texts of an unseen source.
 
     Returns
     -------
@@ -122,13 +128,15 @@ def train(
         sources.append("bundled:datasets/train.csv")
     check_trainable(labelled)
 
+    groups = None if group_column is None else read_groups(labelled, group_column)
     train_idx, test_idx = _split(labelled, test_size, seed)
     texts = [labelled.texts[i] for i in train_idx]
     labels = [labelled.labels[i] for i in train_idx]
     model = (classifier if classifier is not None else Classifier()).set_params(
         labels=None if names == LABELS else names, random_state=seed, cv=cv)  # ours: as before, None
-    say(f"training on {len(texts)} rows ({cv}-fold cross-validation for thresholds)")
-    model.fit(texts, labels)
+    say(f"training on {len(texts)} rows ({cv}-fold cross-validation for thresholds"
+        + (f", grouped by {group_column})" if group_column else ")"))
+    model.fit(texts, labels, groups=None if groups is None else [groups[i] for i in train_idx])
 
     card = {
         "kpkclassify_model_format": MODEL_FORMAT,
@@ -142,6 +150,7 @@ def train(
             "test_rows": len(test_idx),
         },
         "options": {"seed": seed, "cv": cv, "test_size": test_size, "with_bundled": with_bundled,
+                    **({"group_column": group_column} if group_column else {}),
                     "params": {k: repr(v) for k, v in model.get_params(deep=False).items()}},
         "labels": {"names": list(model.labels_), **label_source},
         "thresholds": {label: round(float(t), 4) for label, t in zip(model.labels_, model.thresholds_)},
@@ -154,6 +163,42 @@ def train(
         card["held_out"] = _rounded(evaluation.metrics)
     model.card_ = card
     return model
+
+
+def read_groups(data: LabelledData, column: str) -> list[str]:
+    """The value of ``column`` for each row of ``data``, read again from the files its rows came from.
+
+    Raises
+    ------
+    DataError
+        When the rows were not read from files, or a file has no such column.
+    """
+    from kpkclassify.exceptions import DataError
+    from kpkclassify.io.tables import TableReader
+
+    by_file: dict[str, dict[int, str]] = {}
+    out = []
+    for origin in data.origins:
+        path, _, line = origin.rpartition(":")
+        if not path or not line.isdigit():
+            raise DataError([f"{origin}: a group column needs rows read from files"])
+        if path not in by_file:
+            cells: dict[int, str] = {}
+            with TableReader(path) as reader:
+                if reader.kind == "jsonl":
+                    for number, record in reader.records():
+                        value = record.get(column)
+                        cells[number] = "" if value is None else str(value)
+                else:
+                    if column not in reader.columns:
+                        raise DataError([f"{path}: no column {column!r} for the groups; the columns are "
+                                         f"{', '.join(reader.columns)}"])
+                    index = reader.columns.index(column)
+                    for number, row in reader.rows():
+                        cells[number] = row[index] if index < len(row) else ""
+            by_file[path] = cells
+        out.append(by_file[path].get(int(line), ""))
+    return out
 
 
 def _relabelled(data: LabelledData, names: tuple[str, ...]) -> LabelledData:
