@@ -442,3 +442,213 @@ def test_tsv_in_tsv_out(tmp_path, fitted, server):
     table = read_csv(tmp_path / "out.tsv", delimiter="\t")
     assert table[0][:3] == ["no", "isi", "labels"] and table[0][-4:] == list(REVIEW_COLUMNS)
     assert len(table) == 9 and summary.ok == 4
+
+
+# -- issue 16 review: regression tests -------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # bound, then closed: nothing listens there afterwards
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_endpoint_where_nothing_listens_stops_the_run_with_one_line_and_writes_nothing(tmp_path, fitted, corpus):
+    endpoint = f"http://127.0.0.1:{_free_port()}/v1?api-key=secret-in-query"
+    started = time.perf_counter()
+    with pytest.raises(ReaderError, match=r"cannot reach http://127\.0\.0\.1:\d+/v1/chat/completions: .*"
+                                          r"is the server running\?") as caught:
+        review_file(corpus, tmp_path / "out.csv", reader_model="sim", endpoint=endpoint, model=fitted, share=1.0,
+                    cache=tmp_path / "cache.sqlite3", backoff=0.001, attempts=50)
+    assert "\n" not in str(caught.value) and "secret" not in str(caught.value)
+    assert time.perf_counter() - started < 20  # not every text's retries
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "out.csv.review.json").exists()
+    one = write_csv(tmp_path / "one.csv", ["text"], [["ktp belum jadi tiga bulan"]])
+    with pytest.raises(ReaderError, match="is the server running"):  # all 3 requests one text may make
+        review_file(one, tmp_path / "out.csv", reader_model="sim", endpoint=endpoint, model=fitted, share=1.0,
+                    cache=False, backoff=0.001, attempts=3)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_cli_exits_non_zero_on_a_dead_endpoint_and_when_every_review_failed(tmp_path, model_path, corpus):
+    from kpkclassify.cli import app
+
+    runner = CliRunner()
+    base = ["review", str(corpus), "--reader-model", "sim", "-m", str(model_path), "--share", "1", "--no-cache",
+            "--backoff", "0.001", "-q"]
+    dead = runner.invoke(app, base + ["-o", str(tmp_path / "dead.csv"), "--endpoint",
+                                      f"http://127.0.0.1:{_free_port()}/v1"])
+    assert dead.exit_code == 1 and "is the server running?" in dead.output and "Traceback" not in dead.output
+    assert not (tmp_path / "dead.csv").exists()
+    with ProtocolServer(truthful, faults=lambda n, text, body: Fault("500")) as server:
+        failing = runner.invoke(app, base + ["-o", str(tmp_path / "out.csv"), "--endpoint", server.url,
+                                             "--attempts", "2"])
+    assert failing.exit_code == 1 and "no row was reviewed" in failing.output and "HTTP 500" in failing.output
+    assert len(failing.output.strip().splitlines()) == 1
+    assert all(row[-1] == "failed" for row in read_csv(tmp_path / "out.csv")[1:] if row[0] != "empty")
+
+
+def test_a_corrupt_cache_a_folder_as_cache_and_a_full_disk_are_one_line_errors(tmp_path, fitted, corpus, server):
+    from kpkclassify.reader import AnswerCache
+
+    corrupt = tmp_path / "corrupt.sqlite3"
+    corrupt.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    for bad in (corrupt, tmp_path):
+        with pytest.raises(InputError, match="not a review cache .*--clear-cache or another --cache") as caught:
+            run(corpus, tmp_path / "out.csv", server, fitted, tmp_path, cache=bad)
+        assert str(bad) in str(caught.value) and "\n" not in str(caught.value)
+    assert not (tmp_path / "out.csv").exists()
+    with AnswerCache(tmp_path / "small.sqlite3") as store:
+        store._db.execute("PRAGMA max_page_count = 8")  # what a full disk looks like to SQLite
+        with pytest.raises(InputError, match="small.sqlite3: cannot store an answer .*full"):
+            for i in range(100):
+                store.put(f"k{i}", prompt_version="v", reader_model="m", text="x" * 4000, labels=(), reason="r")
+
+
+def test_the_cache_may_be_neither_the_input_nor_an_output(tmp_path, fitted, corpus, server):
+    with pytest.raises(InputError, match="may not overwrite"):
+        run(corpus, tmp_path / "out.csv", server, fitted, tmp_path, cache=corpus)
+    with pytest.raises(InputError, match="may not overwrite"):
+        run(corpus, tmp_path / "out.csv", server, fitted, tmp_path, cache=tmp_path / "out.csv")
+    with pytest.raises(InputError, match="may not overwrite"):
+        run(corpus, tmp_path / "out.csv", server, fitted, tmp_path, distill=tmp_path / "cache.sqlite3")
+    assert server.calls == 0
+
+
+def test_clear_cache_removes_a_broken_cache_file_but_no_other_file(tmp_path):
+    from kpkclassify.cli import app
+
+    runner = CliRunner()
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    cleared = runner.invoke(app, ["review", "--clear-cache", "--cache", str(broken)])
+    assert cleared.exit_code == 0 and "broken cache" in cleared.output and not broken.exists()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a cache at all\n", encoding="utf-8")
+    refused = runner.invoke(app, ["review", "--clear-cache", "--cache", str(notes)])
+    assert refused.exit_code == 1 and "not a review cache" in refused.output and notes.exists()
+
+
+@pytest.mark.parametrize("which", ["distill", "sidecar"])
+def test_output_distill_and_sidecar_are_committed_together_or_not_at_all(tmp_path, fitted, corpus, server, which):
+    out = tmp_path / "out.csv"
+    if which == "sidecar":
+        (tmp_path / "out.csv.review.json").mkdir()  # the sidecar cannot be written
+        distill = tmp_path / "distill.csv"
+    else:
+        distill = tmp_path / "missing" / "distill.csv"  # in a folder that does not exist
+    with pytest.raises(InputError):
+        run(corpus, out, server, fitted, tmp_path, share=0.5, distill=distill)
+    assert not out.exists() and not distill.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_export_batch_with_every_text_cached_says_so_and_sends_nothing(tmp_path, fitted, corpus, server):
+    run(corpus, tmp_path / "out.csv", server, fitted, tmp_path, share=0.5)
+    calls = server.calls
+    summary = review_file(corpus, None, reader_model="sim", model=fitted, share=0.5, cache=tmp_path / "cache.sqlite3",
+                          export_batch=tmp_path / "requests.jsonl")
+    assert summary.mode == "export" and summary.exported == 0 and summary.from_cache == summary.texts_sent > 0
+    assert (tmp_path / "requests.jsonl").read_text() == "" and server.calls == calls
+    (line,) = summary.lines()
+    assert line.startswith("nothing to send") and "without --export-batch" in line and "reviewed by" not in line
+
+
+@pytest.mark.parametrize("n_rows, share, expected", [(1, 0.3, 1), (1, 0.5, 1), (2, 0.5, 1), (3, 0.5, 2),
+                                                     (10, 0.3, 3), (10, 0.0, 0), (7, 1.0, 7)])
+def test_share_rounds_up_so_a_small_file_still_sends_a_row(tmp_path, fitted, server, n_rows, share, expected):
+    texts = [t for t, _ in labelled_rows()][:n_rows]
+    src = write_csv(tmp_path / "in.csv", ["text"], [[t] for t in texts])
+    assert run(src, tmp_path / "out.csv", server, fitted, tmp_path, share=share).selected == expected
+
+
+def test_explore_weights_divide_by_the_drawn_rows_that_were_answered(tmp_path, fitted, corpus, server):
+    options = dict(budget=20, explore=0.25, distill=tmp_path / "d.csv", cache=False)
+    run(corpus, tmp_path / "out.csv", server, fitted, tmp_path, **options)
+    drawn = [row[0] for row in read_csv(tmp_path / "d.csv")[1:] if float(row[2]) != 1.0]
+    assert len(drawn) == 5
+    failing = set(drawn[:2])
+    with ProtocolServer(truthful, faults=lambda n, text, body: Fault("400") if text in failing else None) as refusing:
+        summary = run(corpus, tmp_path / "out2.csv", refusing, fitted, tmp_path, **options)
+    assert summary.ok == 18 and summary.failed == 2
+    rest = len(labelled_rows()) - 15
+    weights = sorted(float(row[2]) for row in read_csv(tmp_path / "d.csv")[1:])
+    assert weights == [1.0] * 15 + [pytest.approx(rest / 3, rel=1e-5)] * 3
+
+
+def test_the_client_closes_every_kept_alive_connection(tmp_path, fitted, corpus, server):
+    import gc
+    import threading
+    import warnings
+
+    from kpkclassify.reader import ReaderClient
+
+    client = ReaderClient(server.url, "sim", build_prompt(LABELS))
+    threads = [threading.Thread(target=client.ask, args=(text,)) for text, _ in labelled_rows()[:4]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    connections = list(client._connections)
+    assert connections and all(c.sock is not None for c in connections)  # kept alive by the worker threads
+    client.close()
+    assert all(c.sock is None for c in connections) and not client._connections
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        run(corpus, tmp_path / "out.csv", server, fitted, tmp_path, share=1.0, concurrency=4, cache=False)
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning) and "socket" in str(w.message)]
+
+
+def test_a_refusal_mentioning_a_schema_about_one_text_keeps_the_json_schema_for_the_others(tmp_path, fitted, corpus):
+    from kpkclassify.reader.testing import _send
+
+    class OneRefusal(ProtocolServer):
+        def _handle(self, handler):
+            if self.calls == 0:  # the first request: refused, naming a schema but not the response format
+                self.calls += 1
+                handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+                return _send(handler, 400, {"error": {"message": "the input does not match the tool schema"}})
+            return super()._handle(handler)
+
+    with OneRefusal(truthful) as server:
+        summary = run(corpus, tmp_path / "out.csv", server, fitted, tmp_path, share=1.0, concurrency=1)
+    assert summary.failed == 1 and summary.ok == summary.selected - 1
+    assert all("response_format" in body for body in server.bodies)  # the schema was kept for the others
+    assert "does not match the tool" in next(iter(summary.failures))
+
+
+def test_a_dropped_kept_alive_connection_counts_as_an_attempt_and_a_retry(tmp_path, fitted):
+    texts = [t for t, _ in labelled_rows()][:3]
+    src = write_csv(tmp_path / "in.csv", ["text"], [[t] for t in texts])
+    with ProtocolServer(truthful, faults=lambda n, text, body: Fault("drop") if n == 2 else None) as server:
+        summary = run(src, tmp_path / "out.csv", server, fitted, tmp_path, share=1.0, concurrency=1)
+        assert summary.ok == 3 and summary.calls == server.calls == 4 and summary.retries == 1
+    with ProtocolServer(truthful, faults=lambda n, text, body: Fault("drop") if n == 2 else None) as server:
+        summary = run(src, tmp_path / "out2.csv", server, fitted, tmp_path, share=1.0, concurrency=1,
+                      retry_budget=0, cache=False)
+    assert summary.ok == 2 and summary.failed == 1 and "retry budget spent" in read_csv(tmp_path / "out2.csv")[1:][
+        [row[-1] for row in read_csv(tmp_path / "out2.csv")[1:]].index("failed")][-3]
+
+
+def test_the_endpoint_query_string_is_sent_but_never_written(tmp_path, fitted, corpus, server):
+    summary = review_file(corpus, tmp_path / "out.csv", reader_model="sim", endpoint=server.url + "?api-key=s3cret",
+                          model=fitted, share=0.3, cache=False)
+    assert summary.ok > 0 and server.paths[-1] == "/v1/chat/completions?api-key=s3cret"
+    sidecar = (tmp_path / "out.csv.review.json").read_text()
+    assert "s3cret" not in sidecar and json.loads(sidecar)["endpoint"] == server.url
+
+
+def test_the_default_retry_budget_is_one_per_text_at_least_ten_as_the_readme_says(tmp_path, fitted, corpus):
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8").split())
+    assert "one retry per text to send, at least 10" in readme
+    texts = [t for t, _ in labelled_rows()][:3]
+    src = write_csv(tmp_path / "few.csv", ["text"], [[t] for t in texts])
+    with ProtocolServer(truthful, faults=lambda n, text, body: Fault("500")) as server:
+        few = run(src, tmp_path / "out.csv", server, fitted, tmp_path, share=1.0, attempts=100)
+    assert few.retries == 10 and server.calls == 3 + 10
+    with ProtocolServer(truthful, faults=lambda n, text, body: Fault("500")) as server:
+        many = run(corpus, tmp_path / "out2.csv", server, fitted, tmp_path, share=1.0, attempts=100)
+    assert many.retries == many.texts_sent > 10

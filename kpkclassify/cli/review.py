@@ -49,7 +49,7 @@ def review(
     backoff: float = typer.Option(1.0, "--backoff", min=0.0, help="Seconds (at most) before the first retry; "
                                   "each next one waits up to twice as long, with jitter."),
     retry_budget: Optional[int] = typer.Option(None, "--retry-budget", min=0, help="Retries the whole run may spend "
-                                               "(default: one per text sent, at least 10)."),
+                                               "(default: one per text to send, at least 10)."),
     export_batch: Optional[str] = typer.Option(None, "--export-batch", help="Write the requests as an OpenAI Batch "
                                                "input file (JSON Lines) and stop: nothing is sent."),
     import_batch: Optional[str] = typer.Option(None, "--import-batch", help="Take the answers from an OpenAI Batch "
@@ -75,10 +75,20 @@ def review(
     from kpkclassify.reader import AnswerCache
 
     if clear_cache and not no_cache:
-        with AnswerCache(cache) as store:
-            n = store.clear()
+        from kpkclassify.exceptions import InputError
+
+        try:
+            with AnswerCache(cache) as store:
+                n = store.clear()
+            message = f"{n} cached answers removed from {store.path}"
+        except InputError:
+            if not AnswerCache.remove_broken(cache):  # only a file that looks like a broken SQLite cache
+                raise
+            from kpkclassify.reader import default_cache_path
+
+            message = f"the broken cache {cache or default_cache_path()} was removed"
         if not quiet:
-            typer.echo(f"{n} cached answers removed from {store.path}", err=True)
+            typer.echo(message, err=True)
         if input is None:
             return
     if input is None:
@@ -112,6 +122,10 @@ def review(
     elif not quiet:
         for line in summary.lines():
             typer.echo(line, err=True)
+    if summary.mode != "export" and summary.ok == 0 < summary.selected:
+        why = max(summary.failures.items(), key=lambda kv: kv[1])[0] if summary.failures else "no answer"
+        fail(f"no row was reviewed: all {summary.selected} reviews failed ({why}); {output} keeps the "
+             "model's labels")
 
 
 class _Progress:

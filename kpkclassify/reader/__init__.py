@@ -19,11 +19,12 @@ from kpkclassify.reader.client import (
     completion_content,
     is_local_endpoint,
     request_body,
+    shown_url,
 )
 from kpkclassify.reader.prompt import AnswerError, Prompt, build_prompt, bundled_guide, parse_answer
 
 __all__ = [
     "Answer", "AnswerCache", "AnswerError", "Prompt", "ReaderClient", "ReaderError", "RetryBudget", "ReviewFailed",
     "answer_key", "build_prompt", "bundled_guide", "check_endpoint", "completion_content", "default_cache_path",
-    "is_local_endpoint", "parse_answer", "request_body", "text_hash",
+    "is_local_endpoint", "parse_answer", "request_body", "shown_url", "text_hash",
 ]

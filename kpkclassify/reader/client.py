@@ -3,15 +3,19 @@
 One request per text (``POST {endpoint}/chat/completions``). Transient failures (HTTP 408,
 429 and 5xx, timeouts, dropped connections, answers that do not parse) are retried with
 exponential backoff and jitter, honouring ``Retry-After``, until the per-text attempts or a
-retry budget shared by the whole run are spent. A server that refuses the JSON-schema
-``response_format`` is asked again without it, for the rest of the run. Any other HTTP error
-(a wrong key, a wrong URL) stops the run: it would fail for every text; HTTP 400, 413 and 422
-fail only the text they answer (a text too long for the model, say), without a retry.
+retry budget shared by the whole run are spent (a request re-sent on a new connection after
+the server dropped a kept-alive one counts as an attempt and a retry too). A server that refuses
+the JSON-schema ``response_format`` (an HTTP 400/422 naming ``response_format`` or
+``json_schema``) is asked again without it, for the rest of the run. Any other HTTP error (a
+wrong key, a wrong URL) stops the run: it would fail for every text; HTTP 400, 413 and 422 fail
+only the text they answer (a text too long for the model, say), without a retry. An endpoint
+whose first requests all fail to connect (nothing listening) stops the run too.
 """
 
 from __future__ import annotations
 
 import email.utils
+import errno
 import http.client
 import ipaddress
 import json
@@ -63,9 +67,13 @@ class RetryBudget:
 
 
 class _Transient(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, *, at_once: bool = False) -> None:
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after, self.at_once = retry_after, at_once
+
+
+class _Dropped(Exception):
+    """The server closed a kept-alive connection: the request goes again, on a new one, at once."""
 
 
 class _SchemaRefused(Exception):
@@ -74,6 +82,23 @@ class _SchemaRefused(Exception):
 
 class _Refused(Exception):
     """The server refused this one request (HTTP 400, 413, 422: e.g. a text too long for the model)."""
+
+
+#: Connection errors that mean nothing is listening there (or the host cannot be found).
+_UNREACHABLE = (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL)
+
+
+def _unreachable(exc: BaseException) -> bool:
+    cause = getattr(exc, "reason", exc)
+    return isinstance(cause, (ConnectionRefusedError, socket.gaierror)) or (
+        isinstance(cause, OSError) and cause.errno in _UNREACHABLE)
+
+
+def shown_url(url: str) -> str:
+    """``url`` without its query string and fragment (``?api-key=...`` is a secret), for
+    messages and the files a run writes."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def is_local_endpoint(url: str) -> bool:
@@ -183,12 +208,24 @@ class ReaderClient:
         The longest wait before a retry, ``Retry-After`` included.
     json_schema : bool, default=True
         Ask for the answer's JSON schema (dropped if the server refuses it).
+    unreachable_after : int, default=8
+        When this many requests have failed to connect and none has had a response, the
+        endpoint is taken to be down: :class:`ReaderError`.
+
+    Call :meth:`close` (or use the client as a context manager) to close the connections the
+    threads keep open.
     """
 
     def __init__(self, endpoint: str, reader_model: str, prompt: Prompt, *, api_key: str | None = None,
                  timeout: float = 60.0, attempts: int = 6, retry_budget: RetryBudget | None = None,
-                 backoff: float = 1.0, max_wait: float = 60.0, json_schema: bool = True) -> None:
-        self.url = endpoint.rstrip("/") + "/chat/completions"
+                 backoff: float = 1.0, max_wait: float = 60.0, json_schema: bool = True,
+                 unreachable_after: int = 8) -> None:
+        base = urllib.parse.urlsplit(endpoint)  # a query string (?api-version=...) stays after the path
+        self.url = urllib.parse.urlunsplit(base._replace(path=base.path.rstrip("/") + "/chat/completions", fragment=""))
+        self.shown_url = shown_url(self.url)
+        self.unreachable_after = max(1, unreachable_after)
+        self.responses = self.unreached = 0
+        self._connections: set[http.client.HTTPConnection] = set()
         self.reader_model, self.prompt, self.api_key = reader_model, prompt, api_key
         self.timeout, self.attempts, self.backoff, self.max_wait = timeout, max(1, attempts), backoff, max_wait
         self.budget = retry_budget or RetryBudget(None)
@@ -203,6 +240,19 @@ class ReaderClient:
         proxies = urllib.request.getproxies()
         self._proxied = (not is_local_endpoint(endpoint) and self._split.scheme in proxies
                          and not urllib.request.proxy_bypass(self._split.hostname or ""))
+
+    def close(self) -> None:
+        """Close every kept-alive connection (of every thread)."""
+        with self._lock:
+            connections, self._connections = list(self._connections), set()
+        for connection in connections:
+            connection.close()
+
+    def __enter__(self) -> ReaderClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def body(self, text: str) -> dict:
         """The request body for ``text`` (:func:`request_body`)."""
@@ -223,7 +273,7 @@ class ReaderClient:
             if self.stopped.is_set():
                 raise ReviewFailed("stopped")
             attempt += 1
-            retry_after = None
+            retry_after, at_once = None, False
             try:
                 labels, reason = parse_answer(self._post(text), self.prompt.labels)
                 return Answer(labels, reason, attempt)
@@ -235,7 +285,7 @@ class ReaderClient:
             except _Refused as exc:  # asking again would get the same answer
                 raise ReviewFailed(str(exc)) from None
             except _Transient as exc:
-                error, retry_after = str(exc), exc.retry_after
+                error, retry_after, at_once = str(exc), exc.retry_after, exc.at_once
             except AnswerError as exc:
                 error = f"unparsable answer: {exc}"
             if attempt >= self.attempts:
@@ -243,7 +293,7 @@ class ReaderClient:
             if not self.budget.take():
                 raise ReviewFailed(f"{error} (retry budget spent)")
             cap = min(self.max_wait, self.backoff * 2 ** (attempt - 1))
-            delay = random.uniform(cap / 2, cap)
+            delay = 0.0 if at_once else random.uniform(cap / 2, cap)
             if retry_after is not None:
                 delay = max(delay, min(retry_after, self.max_wait))
             if self.stopped.wait(delay):
@@ -259,12 +309,24 @@ class ReaderClient:
             self.calls += 1
         try:
             code, reason, reply_headers, raw = self._exchange(data, headers)
+        except _Dropped:
+            raise _Transient("the server closed the connection", at_once=True) from None
         except (OSError, http.client.HTTPException, ValueError) as exc:
             cause = getattr(exc, "reason", exc)
+            if _unreachable(exc):
+                with self._lock:
+                    self.unreached += 1
+                    down = self.responses == 0 and self.unreached >= self.unreachable_after
+                if down:
+                    raise ReaderError(f"cannot reach {self.shown_url}: {type(cause).__name__}: {cause}; "
+                                      "is the server running?") from None
             raise _Transient(f"{type(cause).__name__}: {cause}") from None
+        with self._lock:
+            self.responses += 1
         if code != 200:
             detail = _error_text(raw)
-            if code in (400, 422) and schema and ("response_format" in detail or "schema" in detail):
+            # only a refusal naming the response format: "schema" alone may be about this one text
+            if code in (400, 422) and schema and ("response_format" in detail.lower() or "json_schema" in detail.lower()):
                 raise _SchemaRefused()
             if code in (408, 409, 425, 429) or code >= 500:
                 raise _Transient(f"HTTP {code}", _retry_after(reply_headers.get("Retry-After")))
@@ -272,7 +334,7 @@ class ReaderClient:
                 raise _Refused(f"HTTP {code} {reason}: {detail}")
             hint = " (check the key in --api-key-env)" if code in (401, 403) else \
                 " (check --endpoint and --reader-model)" if code == 404 else ""
-            raise ReaderError(f"{self.url}: HTTP {code} {reason}{hint}: {detail}")
+            raise ReaderError(f"{self.shown_url}: HTTP {code} {reason}{hint}: {detail}")
         try:
             document = json.loads(raw)
         except ValueError:
@@ -292,31 +354,32 @@ class ReaderClient:
                     return exc.code, str(exc.reason), exc.headers, exc.read()
                 finally:
                     exc.close()
-        for fresh in (False, True):
-            connection = getattr(self._local, "connection", None)
-            reused = connection is not None and not fresh
-            if connection is None or fresh:
-                if connection is not None:
-                    connection.close()
-                kind = http.client.HTTPSConnection if self._split.scheme == "https" else http.client.HTTPConnection
-                connection = kind(self._split.hostname or "", self._split.port, timeout=self.timeout)
-                self._local.connection = connection
-            try:
-                connection.request("POST", self._path, body=data, headers=headers)
-                response = connection.getresponse()
-                raw = response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                connection.close()
-                self._local.connection = None
-                if reused:  # the server closed a kept-alive connection: once more on a new one
-                    continue
-                raise
-            except BaseException:
-                connection.close()
-                self._local.connection = None
-                raise
-            if response.will_close:
-                connection.close()
-                self._local.connection = None
-            return response.status, response.reason, response.headers, raw
-        raise http.client.HTTPException("no connection")  # pragma: no cover - the loop returns or raises
+        connection = getattr(self._local, "connection", None)
+        reused = connection is not None
+        if connection is None:
+            kind = http.client.HTTPSConnection if self._split.scheme == "https" else http.client.HTTPConnection
+            connection = kind(self._split.hostname or "", self._split.port, timeout=self.timeout)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.add(connection)
+        try:
+            connection.request("POST", self._path, body=data, headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self._forget(connection)
+            if reused:  # the server closed a kept-alive connection: again on a new one (an attempt)
+                raise _Dropped() from None
+            raise
+        except BaseException:
+            self._forget(connection)
+            raise
+        if response.will_close:
+            self._forget(connection)
+        return response.status, response.reason, response.headers, raw
+
+    def _forget(self, connection: http.client.HTTPConnection) -> None:
+        connection.close()
+        self._local.connection = None
+        with self._lock:
+            self._connections.discard(connection)

@@ -68,6 +68,8 @@ class ProtocolServer:
         The last requests' bodies (at most 50).
     authorization : str or None
         The last request's ``Authorization`` header.
+    paths : list of str
+        The last requests' paths, query string included (at most 50).
     """
 
     def __init__(self, reader: Reader, *, faults: Faults | None = None, schema: bool = True) -> None:
@@ -76,6 +78,7 @@ class ProtocolServer:
         self.answered: Counter[str] = Counter()
         self.bodies: list[dict] = []
         self.authorization: str | None = None
+        self.paths: list[str] = []
         self._lock = threading.Lock()
         owner = self
 
@@ -111,7 +114,7 @@ class ProtocolServer:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length)
-        if handler.path.rstrip("/") != "/v1/chat/completions":
+        if handler.path.split("?")[0].rstrip("/") != "/v1/chat/completions":
             return _send(handler, 404, {"error": {"message": f"no route {handler.path}"}})
         try:
             body = json.loads(raw)
@@ -122,6 +125,7 @@ class ProtocolServer:
             self.calls += 1
             number = self.calls
             self.authorization = handler.headers.get("Authorization")
+            self.paths = (self.paths + [handler.path])[-50:]
             self.bodies = (self.bodies + [body])[-50:]
         fault = self.faults(number, text, body) if self.faults else None
         if not self.schema and (body.get("response_format") or {}).get("type") == "json_schema":

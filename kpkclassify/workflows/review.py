@@ -8,13 +8,15 @@ hold the final decision) and four more: the reader's labels, its reason, who dec
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -122,6 +124,8 @@ class ReviewSummary:
     output : str
     exported : int
         Requests written by ``export_batch``.
+    mode : {"live", "import", "export"}
+        Asked the endpoint, read a Batch output file, or only wrote the requests.
     failures : dict of str to int
         Why rows failed (the first words of each error), for the summary.
     """
@@ -144,10 +148,15 @@ class ReviewSummary:
     output: str = ""
     exported: int = 0
     failures: dict[str, int] = field(default_factory=dict)
+    mode: str = "live"
 
     def lines(self) -> list[str]:
         """A short human summary."""
-        if self.exported:
+        if self.mode == "export":
+            if not self.exported:
+                return [f"nothing to send: the {self.from_cache} texts of the {self.selected} rows chosen (of "
+                        f"{self.rows}) are all answered in the cache; {self.output} holds no request. Run again "
+                        "without --export-batch to write the output"]
             return [f"{self.exported} requests for {self.selected} of {self.rows} rows written -> {self.output} "
                     f"(prompt {self.prompt_version}, {self.from_cache} texts already answered in the cache)"]
         out = [f"{self.rows} rows in {self.seconds:.1f} s -> {self.output}",
@@ -246,7 +255,8 @@ def review_file(
     explore : float, default=0
         That share of the rows sent is drawn at random (``seed``) from the rows the gain did
         not choose, as ``suggest --explore`` does: in the distill file they carry the weight
-        ``rest / drawn`` (the chosen rows 1), which ``adapt`` reads, so that what it learns
+        ``rest / drawn`` (the chosen rows 1; ``drawn`` counts the drawn rows the reader
+        answered, as only those are written), which ``adapt`` reads, so that what it learns
         and measures there is not only the hard rows.
     progress : callable, optional
         Called as ``progress(texts_done, texts_to_send)`` while the reader works.
@@ -259,8 +269,16 @@ def review_file(
     ------
     InputError
         Bad input, a remote endpoint without ``allow_remote``, an endpoint that refuses the
-        run (wrong URL, key or model: :class:`kpkclassify.reader.ReaderError`). Nothing is
-        left at ``output``; answers received so far stay in the cache.
+        run (wrong URL, key or model) or cannot be reached at all
+        (:class:`kpkclassify.reader.ReaderError`), a file that is no review cache. Nothing is
+        left at ``output``, ``distill`` or the sidecar (the three are committed together);
+        answers received so far stay in the cache.
+
+    Notes
+    -----
+    Unlike ``classify_file``, which streams, review holds every input row in memory (the
+    selection ranks the whole file): about the file's size again, plus the model's
+    probabilities. Split a file much larger than memory allows and review the parts.
     """
     from kpkclassify.io.tables import TableReader, atomic_output, check_output_name, check_outputs
     from kpkclassify.persist import resolve_model
@@ -281,6 +299,15 @@ def review_file(
         outputs = [str(output)] + ([str(distill)] if distill is not None else [])
         outputs += [str(output) + ".review.json"] if str(output) != "-" else []
     check_outputs([input, model, guide, import_batch], outputs)
+    if cache is not False and cache is not None:
+        from kpkclassify.io.tables import OutputTarget
+        from kpkclassify.reader import default_cache_path
+
+        cache_path = str(default_cache_path() if cache is True else cache)
+        check_outputs([input, model, guide, import_batch], [OutputTarget(cache_path, "--cache")])
+        check_outputs([cache_path], [OutputTarget(path, "--export-batch" if path == str(export_batch) else
+                                                  "--distill" if path == str(distill) else "-o")
+                                     for path in outputs])
     for path in outputs:
         check_output_name(path)
     if export_batch is None and import_batch is None:
@@ -313,16 +340,18 @@ def review_file(
     summary.rows = len(rows)
 
     # 2. choose the rows, and the texts to send (each distinct text once)
-    n_send = budget if budget is not None else int(round((share or 0.0) * len(present)))
+    # rounded up: a small file still sends a row (round() gave 0 of 1 row at share 0.5)
+    n_send = budget if budget is not None else math.ceil(round((share or 0.0) * len(present), 9))
     n_send = min(n_send, len(present))
     n_random = int(round(explore * n_send))
     chosen = select_rows(review_gain(proba, thresholds), n_send - n_random)  # positions in `present`
-    weight = dict.fromkeys(chosen.tolist(), 1.0)
+    drawn: list[int] = []
+    n_rest = 0
     if n_random:
         rest = np.setdiff1d(np.arange(len(present)), chosen)
-        drawn = np.random.default_rng(seed).choice(rest, size=min(n_random, len(rest)), replace=False)
-        weight.update(dict.fromkeys(drawn.tolist(), len(rest) / len(drawn)))
-        chosen = np.sort(np.concatenate([chosen, drawn]))
+        n_rest = len(rest)
+        drawn = np.random.default_rng(seed).choice(rest, size=min(n_random, len(rest)), replace=False).tolist()
+        chosen = np.sort(np.concatenate([chosen, np.asarray(drawn, dtype=chosen.dtype)]))
     summary.selected = len(chosen)
     shown = _masker(mask)
     digest_of: dict[int, str] = {}  # position in `present` -> hash of the text sent
@@ -354,10 +383,12 @@ def review_file(
                           reader_model=reader_model, text=to_send[digest], labels=labels_, reason=reason)
 
         if export_batch is not None:
+            summary.mode = "export"
             summary.exported = _export_batch(str(export_batch), pending, prompt, reader_model, json_schema, input)
             summary.seconds = time.perf_counter() - started
             return summary
         if import_batch is not None:
+            summary.mode = "import"
             _import_batch(str(import_batch), pending, prompt, remember, errors)
         else:
             _ask_reader(pending, prompt, remember, errors, summary, endpoint=str(endpoint), reader_model=reader_model,
@@ -403,7 +434,18 @@ def review_file(
     out_format = _Format(kind, delim, len(columns), names, False)
     blank = [""] * (len(cells))
     position = {int(i): k for k, i in enumerate(present.tolist())}
-    with atomic_output(str(output), out_encoding, inputs=[input]) as handle:
+    # the drawn rows stand for the rest: each answered one weighs rest / (drawn rows answered)
+    drawn_ok = [k for k in drawn if review_status[k] == REVIEW_OK]
+    weight = {k: 1.0 for k in digest_of}
+    weight.update(dict.fromkeys(drawn_ok, n_rest / max(1, len(drawn_ok))))
+    # -o, --distill and the sidecar are committed together: each is written in full before any
+    # is renamed into place, and -o (the outermost) last; a failure leaves none of them.
+    with contextlib.ExitStack() as outputs_open:
+        handle = outputs_open.enter_context(atomic_output(str(output), out_encoding, inputs=[input]))
+        distill_handle = None if distill is None else outputs_open.enter_context(
+            atomic_output(str(distill), "utf-8", inputs=[input], option="--distill"))
+        sidecar_handle = None if str(output) == "-" else outputs_open.enter_context(
+            atomic_output(str(output) + ".review.json", "utf-8", inputs=[input]))
         writer = _RowWriter(handle, out_format)
         writer.header(columns)
         for i, row in enumerate(rows):
@@ -415,12 +457,12 @@ def review_file(
                     status[i], reader_cells[k], reason_cells[k],
                     DECIDED_BY_READER if review_status[k] == REVIEW_OK else DECIDED_BY_MODEL, review_status[k]]
             writer.write(row, values)
-    if distill is not None:
-        _write_distill(str(distill), [(texts[present[k]], reader_cells[k], weight[k]) for k in sorted(digest_of)
-                                      if review_status[k] == REVIEW_OK], input, weighted=n_random > 0)
-    summary.seconds = time.perf_counter() - started
-    if str(output) != "-":
-        _write_sidecar(str(output), summary, share, budget, endpoint, input, explore, seed)
+        if distill_handle is not None:
+            _write_distill(distill_handle, [(texts[present[k]], reader_cells[k], weight[k]) for k in sorted(digest_of)
+                                            if review_status[k] == REVIEW_OK], weighted=n_random > 0)
+        summary.seconds = time.perf_counter() - started
+        if sidecar_handle is not None:
+            _write_sidecar(sidecar_handle, summary, share, budget, endpoint, input, explore, seed)
     return summary
 
 
@@ -472,9 +514,13 @@ def _ask_reader(pending: dict[str, str], prompt: Any, remember: Callable, errors
         if progress is not None:
             progress(0, 0)
         return
-    budget = RetryBudget(retry_budget if retry_budget is not None else max(10, len(pending)))
+    total = retry_budget if retry_budget is not None else max(10, len(pending))
+    budget = RetryBudget(total)
+    # 8 requests that all fail to connect mean nothing listens there; fewer when fewer can be made
+    unreachable_after = max(1, min(8, len(pending) * max(1, attempts), len(pending) + total))
     client = ReaderClient(endpoint, reader_model, prompt, api_key=api_key, timeout=timeout, attempts=attempts,
-                          retry_budget=budget, backoff=backoff, max_wait=max_wait, json_schema=json_schema)
+                          retry_budget=budget, backoff=backoff, max_wait=max_wait, json_schema=json_schema,
+                          unreachable_after=unreachable_after)
 
     def work(digest: str) -> None:
         answer = client.ask(pending[digest])
@@ -500,6 +546,7 @@ def _ask_reader(pending: dict[str, str], prompt: Any, remember: Callable, errors
         raise
     finally:
         pool.shutdown(wait=True)
+        client.close()  # the kept-alive connections of every worker thread
         summary.calls, summary.retries = client.calls, budget.used
 
 
@@ -566,30 +613,27 @@ def _import_batch(path: str, pending: dict[str, str], prompt: Any, remember: Cal
             errors.pop(digest, None)
 
 
-def _write_distill(path: str, rows: list[tuple[str, str, float]], input: str, weighted: bool) -> None:
+def _write_distill(handle: IO[str], rows: list[tuple[str, str, float]], weighted: bool) -> None:
     import csv
 
-    from kpkclassify.io.tables import atomic_output
-
-    with atomic_output(path, "utf-8", inputs=[input], option="--distill") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        if weighted:  # the column adapt reads (suggest --explore writes the same)
-            writer.writerow(["text", "labels", "selection_weight"])
-            writer.writerows([(text, labels, f"{w:.6g}") for text, labels, w in rows])
-        else:
-            writer.writerow(["text", "labels"])
-            writer.writerows([(text, labels) for text, labels, _ in rows])
+    writer = csv.writer(handle, lineterminator="\n")
+    if weighted:  # the column adapt reads (suggest --explore writes the same)
+        writer.writerow(["text", "labels", "selection_weight"])
+        writer.writerows([(text, labels, f"{w:.6g}") for text, labels, w in rows])
+    else:
+        writer.writerow(["text", "labels"])
+        writer.writerows([(text, labels) for text, labels, _ in rows])
 
 
-def _write_sidecar(output: str, summary: ReviewSummary, share: float | None, budget: int | None,
+def _write_sidecar(handle: IO[str], summary: ReviewSummary, share: float | None, budget: int | None,
                    endpoint: str | None, input: str, explore: float, seed: int) -> None:
-    from kpkclassify.io.tables import atomic_output
+    from kpkclassify.reader import shown_url
 
     document = {
         "input": input,
         "prompt_version": summary.prompt_version,
         "reader_model": summary.reader_model,
-        "endpoint": endpoint,
+        "endpoint": None if endpoint is None else shown_url(endpoint),  # a query string may hold a key
         "selection": {"rule": "review_gain", "share": None if budget is not None else share, "budget": budget,
                       "explore": explore, "seed": seed,
                       "prevalence_power": PREVALENCE_POWER, "prevalence_floor": PREVALENCE_FLOOR,
@@ -602,5 +646,4 @@ def _write_sidecar(output: str, summary: ReviewSummary, share: float | None, bud
         "failures": summary.failures,
         "seconds": round(summary.seconds, 3),
     }
-    with atomic_output(output + ".review.json", "utf-8", inputs=[input]) as handle:
-        handle.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    handle.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
