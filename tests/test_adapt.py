@@ -138,6 +138,70 @@ def test_retraining_with_a_corpus_and_no_readapting_it(fitted, rows, labelled_cs
         adapt(retrained, labelled_csv, retrain=False)
 
 
+@pytest.fixture(scope="module")
+def trained(labelled_rows_path):
+    from kpkclassify import Classifier, train
+
+    return train(str(labelled_rows_path), cv=2, classifier=Classifier(min_df=1, augment=1))
+
+
+@pytest.fixture(scope="module")
+def labelled_rows_path(tmp_path_factory, rows):
+    return _csv(tmp_path_factory.mktemp("adapt") / "labelled.csv", rows)
+
+
+def test_threshold_adapted_card_and_params_describe_the_adapted_model(trained, labelled_rows_path, tmp_path):
+    from sklearn.base import clone
+
+    adapted = adapt(trained, labelled_rows_path, retrain=False)
+    card = adapted.card_
+    assert card["thresholds"] == {k: round(float(t), 4) for k, t in zip(adapted.labels_, adapted.thresholds_)}
+    assert card["thresholds"] == card["adaptation"]["thresholds_after"] != trained.card_["thresholds"]
+    base = card["adaptation"]["base"]["card"]
+    assert base["thresholds"] == trained.card_["thresholds"] and base["cross_validated"] == trained.card_["cross_validated"]
+    assert "cross_validated" not in card  # the base fit's scores describe another model
+    assert card["options"]["adapted_by"] == "thresholds"
+    assert adapted.calibration_ is not None and adapted.get_params()["calibration"] == "sigmoid"
+    assert clone(adapted).get_params()["thresholds"] == "cv"
+    out = tmp_path / "a.skops"
+    adapted.save(out)
+    shown = json.loads(runner.invoke(app, ["info", "-m", str(out)]).output)
+    assert shown["thresholds"] == card["thresholds"] and shown["adaptation"]["base"]["card"]["thresholds"] == base["thresholds"]
+
+
+def test_retrained_card_and_params_describe_the_retrain(trained, rows, labelled_rows_path):
+    from sklearn.base import clone
+
+    texts, labels = zip(*rows)
+    corpus = LabelledData(texts=list(texts), labels=[tuple(x.split("|")) if x != "other" else () for x in labels],
+                          origins=[f"c:{i}" for i in range(len(rows))])
+    retrained = adapt(trained, labelled_rows_path, retrain=True, corpus=corpus)
+    card = retrained.card_
+    assert card["training_data"]["rows"] == 2 * len(rows) != trained.card_["training_data"]["rows"]
+    assert card["training_data"]["adapting_rows"]["weight"] == card["adaptation"]["choice"]["retrain"]["weight"]
+    assert card["training_data"]["sources"][-1] == str(labelled_rows_path)
+    assert card["options"]["params"]["augment"] == "0" == repr(retrained.get_params()["augment"])
+    assert trained.card_["options"]["params"]["augment"] == "1"
+    assert card["adaptation"]["base"]["card"]["options"] == trained.card_["options"]
+    assert card["thresholds"] == {k: round(float(t), 4) for k, t in zip(retrained.labels_, retrained.thresholds_)}
+    assert "cross_validated" not in card
+    params = retrained.get_params()
+    assert params["calibration"] == "sigmoid" and params["thresholds"] == "cv"  # not calibration=None, thresholds=0.5
+    refit = clone(retrained).set_params(cv=2).fit(list(texts), list(labels))
+    assert refit.calibration_ is not None  # the same kind of model: calibrated, thresholds chosen by cv
+
+
+def test_a_small_batch_after_an_adaptation_is_checked_with_the_earlier_rows(fitted, rows, tmp_path):
+    first = _csv(tmp_path / "first.csv", rows[:40])
+    small = _csv(tmp_path / "small.csv", rows[40:])  # 11 rows: too few alone, enough with the earlier 40
+    with pytest.raises(InputError, match="11 labelled rows; adapting needs at least 20"):
+        adapt(fitted, small, retrain=False)
+    twice = adapt(adapt(fitted, first, retrain=False), small, retrain=False)
+    assert twice.card_["adaptation"]["rows"]["n"] == len(rows) and twice.card_["adaptation"]["rows"]["new"] == 11
+    only_other = _csv(tmp_path / "other.csv", [(f"jalan rusak nomor {i}", "other") for i in range(5)])
+    assert adapt(adapt(fitted, first, retrain=False), only_other, retrain=False).card_["adaptation"]["rows"]["n"] == 45
+
+
 @pytest.mark.parametrize("rows_, message", [
     ([("petugas minta uang", "illegal_fee")] * 1 + [(f"jalan rusak {i}", "other") for i in range(5)], "at least 20 rows"),
     ([(f"jalan rusak nomor {i}", "other") for i in range(30)], "no row carries any of the labels"),

@@ -100,3 +100,27 @@ def test_cli_group_column_missing_is_an_error_and_writes_nothing(tmp_path, label
     assert result.exit_code != 0
     assert "no column 'register'" in result.output + str(getattr(result, "stderr", ""))
     assert not out.exists()
+
+
+def _one_group_per_label(labels: list[str]) -> list[str]:
+    return [next((name for name in ("illegal_fee", "slow_service", "campaign") if name in lab), "other") for lab in labels]
+
+
+@pytest.mark.parametrize("cv", [4, LeaveOneGroupOut()], ids=["cv=4", "LeaveOneGroupOut"])
+def test_a_fold_without_a_positive_of_a_label_is_a_clear_error(rows, cv) -> None:
+    texts, labels = map(list, zip(*rows))
+    groups = _one_group_per_label(labels)  # each label lives in one group: holding it out leaves no positive
+    with pytest.raises(ValueError, match=r"cannot train label '\w+': with the group\(s\) \w+ held out, the training "
+                                         r"part has no positive example of it; use fewer folds") as caught:
+        Classifier(cv=cv, min_df=1, augment=0).fit(texts, labels, groups=groups)
+    assert "liblinear" not in str(caught.value) and "multiclass" not in str(caught.value)
+
+
+def test_missing_groups_are_refused_naming_the_rows(rows) -> None:
+    texts, labels = map(list, zip(*rows))
+    groups: list = _groups(len(texts))
+    groups[3], groups[7] = None, float("nan")
+    with pytest.raises(ValueError, match=r"groups has 2 missing value\(s\) \(None or NaN\) at position\(s\) 3, 7"):
+        Classifier(cv=2, min_df=1, augment=0).fit(texts, labels, groups=groups)
+    with pytest.raises(ValueError, match=r"missing value\(s\).*position\(s\) 0"):
+        Classifier(cv=2, min_df=1, augment=0).fit(texts, labels, groups=np.r_[np.nan, np.arange(len(texts) - 1) % 3])

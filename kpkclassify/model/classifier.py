@@ -8,16 +8,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from kpkclassify._missing import is_missing
-from kpkclassify.features.cues import add_cues
+from kpkclassify.features.compiled import EncodedTexts
 from kpkclassify.features.text_features import TextFeatures
 from kpkclassify.labels import OTHER, decide, from_indicator, label_set, to_indicator, top_label
 from kpkclassify.model.thresholds import best_threshold, fit_platt
@@ -62,6 +63,16 @@ def _as_texts(X: Iterable[str] | str) -> list[str]:
         else:
             raise TypeError(f"text {i} is a {type(t).__name__}, not a str")
     return texts
+
+
+def _is_missing(value: object) -> bool:
+    """``None`` or a float NaN (numpy's, pandas' ``NA``/``NaT`` included): no group given."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN, NaT and pandas.NA are not equal to themselves
+    except (TypeError, ValueError):  # pandas.NA's comparison cannot be made a bool
+        return True
 
 
 def _require_words(texts: list[str]) -> None:
@@ -124,7 +135,12 @@ class Classifier(ClassifierMixin, BaseEstimator):
         Noisy copies of each training text to add (slang swaps, dropped vowels, typos,
         lower case; see ``kpkclassify.model.augment``). Cross-validation adds them to the
         training folds only, so the scores stay honest.
-    cv : int, default=5
+    cv : int or cross-validation splitter, default=5
+        The folds of ``thresholds="cv"``: a number of folds, stratified by label
+        combination, or, when :meth:`fit` is given ``groups``, a :class:`GroupKFold` of
+        that many folds, so that no group (a register, a source, a template) is on both
+        sides of a fold; or a scikit-learn splitter such as ``LeaveOneGroupOut()``, called
+        as ``split(X, strata, groups)``.
     random_state : int, default=0
 
     Attributes
@@ -165,7 +181,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         "negative_weight": [Interval(Real, 0, None, closed="neither")],
         "calibration": [StrOptions({"sigmoid"}), None],
         "augment": [Interval(Integral, 0, None, closed="left")],
-        "cv": [Interval(Integral, 2, None, closed="left")],
+        "cv": [Interval(Integral, 2, None, closed="left"), HasMethods(["split", "get_n_splits"])],
         "random_state": ["random_state"],
     }
 
@@ -185,7 +201,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         negative_weight: float = 1.0,
         calibration: str | None = "sigmoid",
         augment: int = 2,
-        cv: int = 5,
+        cv: int | object = 5,
         random_state: int = 0,
     ) -> None:
         self.labels = labels
@@ -217,7 +233,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             unknown = sorted(set(self.thresholds) - set(labels))
             if unknown:
                 raise ValueError(f"thresholds names unknown labels {unknown}; the labels are {', '.join(labels)}")
-            bad = {k: v for k, v in self.thresholds.items() if not (isinstance(v, Real) and 0 <= v <= 1)}
+            bad = {k: v for k, v in self.thresholds.items() if not (isinstance(v, Real) and 0 <= float(v) <= 1)}
             if bad:
                 raise ValueError(f"thresholds must be numbers from 0 to 1, got {bad}")
 
@@ -238,9 +254,9 @@ class Classifier(ClassifierMixin, BaseEstimator):
             random_state=self.random_state,
         )
 
-    def _fit_models(self, features: TextFeatures, terms: Sequence[Sequence[str]], Y: np.ndarray,
+    def _fit_models(self, features: TextFeatures, terms: EncodedTexts, Y: np.ndarray,
                     weight: np.ndarray | None) -> list[LogisticRegression]:
-        matrix = features.fit_terms(terms).transform_terms(terms)
+        matrix = features.fit_encoded(terms).transform_encoded(terms)
         return [self._new_estimator().fit(matrix, Y[:, j], sample_weight=weight) for j in range(Y.shape[1])]
 
     def _indicator(self, y: object, n: int, labels: tuple[str, ...]) -> np.ndarray:
@@ -262,7 +278,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {n} texts but y has {len(rows)} label rows")
         return to_indicator(rows, labels)
 
-    def fit(self, X: Iterable[str], y: object, sample_weight: object = None) -> Classifier:
+    def fit(self, X: Iterable[str], y: object, sample_weight: object = None, groups: object = None) -> Classifier:
         """Fit on raw texts and their labels.
 
         Parameters
@@ -274,6 +290,14 @@ class Classifier(ClassifierMixin, BaseEstimator):
             column per label of the model.
         sample_weight : array-like of shape (n_texts,), optional
             Weight of each text in the fit, the thresholds and the calibration.
+        groups : array-like of shape (n_texts,), optional
+            A group per text (e.g. its register or source). The cross-validation that
+            chooses thresholds and calibration then never puts one group on both sides of
+            a fold (see ``cv``): out-of-fold scores imitate texts of an unseen source rather
+            than near copies of training rows. Not used for the fit itself. Missing values
+            (``None``, NaN) are refused, and so is a fold whose training part has no positive
+            or no negative example of a label (a ``ValueError`` naming the label and the
+            held-out groups: use fewer folds or groups that mix labels).
 
         Returns
         -------
@@ -294,30 +318,81 @@ class Classifier(ClassifierMixin, BaseEstimator):
                 )
         features = self._new_features()
         _require_words(texts)
-        terms = features.to_terms(texts)
+        terms = features.encode(texts)
         noisy = self._noisy_terms(features, texts, Y, labels)
         copies = 1 + len(noisy)
         self.labels_ = labels
         self.classes_ = np.asarray(labels, dtype=object)
-        self.thresholds_ = self._thresholds(terms, Y, noisy, weight)
-        self.estimators_ = self._fit_models(features, terms + [t for copy in noisy for t in copy],
+        self.thresholds_ = self._thresholds(terms, Y, noisy, weight, groups=self._groups(groups, len(texts)))
+        self.estimators_ = self._fit_models(features, EncodedTexts.concatenate([terms, *noisy]),
                                             np.vstack([Y] * copies), None if weight is None else np.tile(weight, copies))
         self.features_ = features
         self.__dict__.pop("card_", None)  # a card describes the fit it came with, not this one
         return self
 
     def _noisy_terms(self, features: TextFeatures, texts: list[str], Y: np.ndarray,
-                     labels: tuple[str, ...]) -> list[list[list[str]]]:
-        """The terms of each noisy copy of the training texts, one list per copy, aligned with them."""
+                     labels: tuple[str, ...]) -> list[EncodedTexts]:
+        """The encoded terms of each noisy copy of the training texts, one per copy, aligned with them."""
         from kpkclassify.model.augment import augment
 
         if not self.augment:
             return []
         noisy_texts, _ = augment(texts, from_indicator(Y, labels), self.augment, seed=self.random_state)
         n = len(texts)
-        return [features.to_terms(noisy_texts[n * (k + 1) : n * (k + 2)]) for k in range(self.augment)]
+        return [features.encode(noisy_texts[n * (k + 1) : n * (k + 2)]) for k in range(self.augment)]
 
-    def _thresholds(self, terms: list[list[str]], Y: np.ndarray, noisy: list, weight: np.ndarray | None) -> np.ndarray:
+    @staticmethod
+    def _groups(groups: object, n: int) -> np.ndarray | None:
+        if groups is None:
+            return None
+        array = np.asarray(groups, dtype=object).ravel()
+        if len(array) != n:
+            raise ValueError(f"X has {n} texts but groups has {len(array)} values")
+        missing = [i for i, value in enumerate(array.tolist()) if _is_missing(value)]
+        if missing:
+            shown = ", ".join(str(i) for i in missing[:10]) + (", ..." if len(missing) > 10 else "")
+            raise ValueError(f"groups has {len(missing)} missing value(s) (None or NaN) at position(s) {shown}; "
+                             "give every text a group (e.g. 'unknown')")
+        if len(set(array.tolist())) < 2:
+            raise ValueError("groups must hold at least 2 distinct values")
+        return array
+
+    def _splits(self, strata: np.ndarray, groups: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The (train, test) positions of the threshold cross-validation (see ``cv``)."""
+        from sklearn.model_selection import GroupKFold
+
+        X = np.zeros(len(strata))
+        cv: Any = self.cv
+        if not isinstance(cv, Integral):
+            return list(cv.split(X, strata, groups))
+        n_splits = int(cv)
+        if groups is not None:
+            n_groups = len(set(groups.tolist()))
+            if n_groups < n_splits:
+                raise ValueError(f"cv={n_splits} folds need at least {n_splits} groups; groups has {n_groups}")
+            return list(GroupKFold(n_splits=n_splits).split(X, strata, groups))
+        return list(StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state).split(X, strata))
+
+    def _check_fold(self, Y: np.ndarray, train: np.ndarray, test: np.ndarray, groups: np.ndarray | None) -> None:
+        """A fold can be trained only when its training part has a positive and a negative of each label."""
+        counts = Y[train].sum(axis=0)
+        for j, label in enumerate(label_set(self.labels) if getattr(self, "labels_", None) is None else self.labels_):
+            if 0 < counts[j] < len(train):
+                continue
+            lacking = "positive" if counts[j] == 0 else "negative"
+            if groups is not None:
+                held = sorted({str(g) for g in groups[test].tolist()})
+                where = f"with the group(s) {', '.join(held[:10])}{', ...' if len(held) > 10 else ''} held out"
+                advice = ("use fewer folds (cv), groups that each mix labels, or spread the label's examples "
+                          "over more groups")
+            else:
+                where = f"in a fold of {len(test)} held-out texts"
+                advice = "use fewer folds (cv) or more examples of the label"
+            raise ValueError(f"the threshold cross-validation cannot train label {label!r}: {where}, the training "
+                             f"part has no {lacking} example of it; {advice}")
+
+    def _thresholds(self, terms: EncodedTexts, Y: np.ndarray, noisy: list, weight: np.ndarray | None,
+                    groups: np.ndarray | None = None) -> np.ndarray:
         self.cv_scores_ = {}
         self.calibration_ = None
         labels = self.labels_
@@ -325,7 +400,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             return np.asarray([float(self.thresholds.get(label, 0.5)) for label in labels])
         if self.thresholds != "cv":
             return np.full(len(labels), float(self.thresholds))
-        scores = self.cross_val_scores(terms, Y, noisy, weight)
+        scores = self.cross_val_scores(terms, Y, noisy, weight, groups=groups)
         if self.calibration == "sigmoid":
             self.calibration_ = np.asarray([fit_platt(scores[:, j], Y[:, j], weight) for j in range(Y.shape[1])])
         scores = self._calibrate(scores)
@@ -343,24 +418,28 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
         return apply_platt(proba, getattr(self, "calibration_", None))
 
-    def cross_val_scores(self, terms: list[list[str]], Y: np.ndarray, noisy: list | None = None,
-                         weight: np.ndarray | None = None) -> np.ndarray:
-        """Out-of-fold probabilities for preprocessed ``terms`` (features refit per fold;
-        noisy copies, if any, join the training folds only)."""
+    def cross_val_scores(self, terms: EncodedTexts, Y: np.ndarray, noisy: list | None = None,
+                         weight: np.ndarray | None = None, groups: np.ndarray | None = None) -> np.ndarray:
+        """Out-of-fold probabilities for ``terms`` encoded by :meth:`TextFeatures.encode` (features refit per fold;
+        noisy copies, if any, join the training folds only; ``groups``: see :meth:`fit`)."""
         noisy = noisy or []
         strata = Y @ (1 << np.arange(Y.shape[1]))  # stratify by label combination
         counts = np.bincount(strata)
         # Combinations too rare to spread over the folds join the most common one.
-        strata = np.where(counts[strata] >= self.cv, strata, int(np.argmax(counts)))
-        folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+        cv: Any = self.cv
+        n_splits = int(cv) if isinstance(cv, Integral) else cv.get_n_splits(np.zeros(len(strata)), strata, groups)
+        strata = np.where(counts[strata] >= n_splits, strata, int(np.argmax(counts)))
         out = np.zeros(Y.shape, dtype=np.float64)
         copies = 1 + len(noisy)
-        for train, test in folds.split(np.zeros(len(terms)), strata):
+        splits = self._splits(strata, groups)
+        for train, test in splits:
+            self._check_fold(Y, train, test, groups)
+        for train, test in splits:
             features = self._new_features()
-            fold_terms = [terms[i] for i in train] + [copy[i] for copy in noisy for i in train]
+            fold_terms = EncodedTexts.concatenate([terms.take(train)] + [copy.take(train) for copy in noisy])
             fold_weight = None if weight is None else np.tile(weight[train], copies)
             models = self._fit_models(features, fold_terms, np.vstack([Y[train]] * copies), fold_weight)
-            matrix = features.transform_terms([terms[i] for i in test])
+            matrix = features.transform_encoded(terms.take(test))
             for j, model in enumerate(models):
                 out[test, j] = model.predict_proba(matrix)[:, 1]
         return out
@@ -494,25 +573,25 @@ class Classifier(ClassifierMixin, BaseEstimator):
                 if word not in term_words[term]:
                     term_words[term].append(word)
         sequence = [t for _, terms in aligned for t in terms]
+        encoded = self.features_.encode([text])
+        row = self.features_.transform_encoded(encoded).getrow(0)  # the row the model scores
+        scored = encoded.term_lists()[0]  # the terms of that row: the text's, then its cues
         if self.features_.cues:
-            cues = add_cues(sequence, text)[len(sequence):]
+            cues = scored[len(sequence):]
             for cue in cues:
                 name = cue.strip("_")
                 shown = f"[cue: {name[4:] if name.startswith('cue_') else name}]"
                 term_words[cue] = list(term_words.get(cue[4:], [])) if cue.startswith("neg_") else [shown]
-            sequence = sequence + cues
+        sequence = scored
         vectorizer = self.features_.vectorizer_
-        row = self.features_.transform([text]).getrow(0)  # the row the model scores
         # Which terms each column of this text comes from: a term's own columns, and each
-        # bigram's column shared by its two terms.
+        # n-gram's column shared by its terms.
         owners: dict[int, list[str]] = defaultdict(list)
         for term in sequence:
             for column in vectorizer.term_columns(term):
                 owners[column].append(term)
-        for a, b in zip(sequence, sequence[1:]):
-            column = vectorizer.bigram_column(a, b)
-            if column is not None:
-                owners[column] += [a, b]
+        for ngram, start, length in vectorizer.ngram_columns(sequence):
+            owners[ngram] += sequence[start : start + length]
         if labels is None:
             labels = [p for p in self.predict_labels([text])[0] if p != OTHER]
         result: dict[str, list[tuple[str, float]]] = {}
@@ -520,12 +599,12 @@ class Classifier(ClassifierMixin, BaseEstimator):
             coef = self.estimators_[self.labels_.index(label)].coef_.ravel()
             weights: dict[str, float] = defaultdict(float)
             for column, value in zip(row.indices, row.data):
-                terms = owners.get(int(column), [])
+                owned = owners.get(int(column), [])
                 contribution = float(coef[column] * value)
-                for term in terms:
+                for term in owned:
                     words = term_words.get(term, [])
                     for word in words:
-                        weights[word] += contribution / len(terms) / len(words)
+                        weights[word] += contribution / len(owned) / len(words)
             ranked = sorted(((w, round(v, 4)) for w, v in weights.items() if v > 0), key=lambda p: -p[1])
             result[label] = ranked[:top]
         return result

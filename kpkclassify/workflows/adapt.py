@@ -92,7 +92,10 @@ def adapt(
     Returns
     -------
     Classifier
-        A new fitted model with ``card_["adaptation"]``.
+        A new fitted model with ``card_["adaptation"]``. Its card's top-level ``thresholds``,
+        ``training_data`` and ``options`` describe the adapted model (the base's, with its
+        cross-validated scores, are under ``card_["adaptation"]["base"]["card"]``), and its
+        parameters say ``calibration="sigmoid", thresholds="cv"`` (see :func:`_honest_params`).
 
     Raises
     ------
@@ -110,7 +113,6 @@ def adapt(
     labelled, sources = _read(data, labels, text_column, label_column)
     w = _weights(labelled, sources, weight_column, weights)
     Y: np.ndarray = to_indicator([list(r) for r in labelled.labels], labels).astype(np.int8)
-    _check_rows(labelled, Y, labels, sources)
     card = model_card(base)
     earlier = card.get("adaptation")
     if earlier and earlier.get("method") == "retrain":
@@ -121,6 +123,7 @@ def adapt(
     base_info: dict = earlier["base"] if earlier else {
         "sha256": _model_digest(model, base), "thresholds": [float(t) for t in base.thresholds_],
         "calibration": None if getattr(base, "calibration_", None) is None else np.asarray(base.calibration_).tolist(),
+        "card": {key: card[key] for key in _BASE_CARD_KEYS if key in card},
     }
     say(f"scoring {len(labelled)} rows with the base model")
     proba = base.predict_proba(labelled.texts)
@@ -141,6 +144,7 @@ def adapt(
         say(f"with the {int(keep.sum())} rows of the earlier adaptation")
     else:
         ids = _row_ids(labelled)
+    _check_rows(Y, labels, sources, earlier=len(Y) - len(labelled))  # the earlier rows count: small batches may follow
     base_cuts = logit(np.asarray(base_info["thresholds"], dtype=np.float64))
     test_folds = num.folds(Y, cv, seed)
     chosen, report = num.adapt_scores(z, Y, w, base_cuts, test_folds, labels=labels, seed=seed)
@@ -194,9 +198,9 @@ def adapt(
         adaptation["transform"] = np.round(chosen.calibration, 6).tolist()
         adaptation["kept_rows"] = {"scores": np.round(z, 5).tolist(), "labels": [format_labels(
             tuple(label for label, v in zip(labels, row) if v)) for row in Y], "weights": np.round(w, 5).tolist(), "ids": ids}
-    new_card = {key: value for key, value in card.items() if key != "adaptation"}
-    new_card["adaptation"] = adaptation
-    adapted.card_ = new_card
+    _honest_params(adapted)
+    adapted.card_ = _adapted_card(card, adapted, adaptation, labelled, sources,
+                                  retrain_report if method == "retrain" else None, cv, seed)
     say(f"adapted by {method}; cross-validated macro-F1 gain {gain['gain']:+.3f} [{gain['low']:+.3f}, {gain['high']:+.3f}]")
     return adapted
 
@@ -288,11 +292,13 @@ def _weight(value: object, path: str, number: int, column: str) -> float:
     return w
 
 
-def _check_rows(labelled: LabelledData, Y: np.ndarray, labels: tuple[str, ...], sources: list[str]) -> None:
+def _check_rows(Y: np.ndarray, labels: tuple[str, ...], sources: list[str], earlier: int = 0) -> None:
+    """The rows an adaptation fits on (the earlier adaptation's rows and the new ones together) are enough."""
     where = ", ".join(sources)
-    if len(labelled) < MIN_ROWS:
-        raise InputError(f"{where}: {len(labelled)} labelled rows; adapting needs at least {MIN_ROWS} rows of your source "
-                         "(50 to 200 make a real difference)")
+    if len(Y) < MIN_ROWS:
+        with_earlier = f" (with the {earlier} rows of the earlier adaptation)" if earlier else ""
+        raise InputError(f"{where}: {len(Y)} labelled rows{with_earlier}; adapting needs at least {MIN_ROWS} rows "
+                         "of your source (50 to 200 make a real difference)")
     counts = Y.sum(axis=0)
     if not counts.any():
         raise InputError(f"{where}: no row carries any of the labels {', '.join(labels)}; adapting needs positive rows "
@@ -300,6 +306,62 @@ def _check_rows(labelled: LabelledData, Y: np.ndarray, labels: tuple[str, ...], 
     for label, count in zip(labels, counts):
         if count == 0:
             warnings.warn(f"{where}: no row is labelled {label}; its threshold stays the base model's", UserWarning, stacklevel=3)
+
+
+#: What the card of a model says of its own fit; an adapted model's card keeps the base's under
+#: ``card_["adaptation"]["base"]["card"]`` and says its own at the top.
+_BASE_CARD_KEYS = ("created", "training_data", "options", "thresholds", "cross_validated", "held_out", "versions")
+
+
+def _honest_params(adapted) -> None:
+    """Parameters that say what kind of model the adapted one is: calibrated probabilities
+    (``calibration="sigmoid"``) with thresholds chosen from labelled rows (``thresholds="cv"``).
+
+    Not a dict of the adapted thresholds: ``fit`` with a dict skips the calibration, so
+    ``clone(adapted).fit(...)`` would apply thresholds chosen on calibrated probabilities to
+    uncalibrated ones. No parameter can say "adapted to these rows": ``clone(adapted).fit``
+    gives a model of the same kind fitted on its own data, as for any estimator.
+    """
+    if getattr(adapted, "calibration_", None) is not None:
+        adapted.set_params(calibration="sigmoid", thresholds="cv")
+
+
+def _adapted_card(card: dict, adapted, adaptation: dict, labelled: LabelledData, sources: list[str],
+                  retrain: dict | None, cv: int, seed: int) -> dict:
+    """The adapted model's card: the top-level thresholds, training data and options describe the
+    adapted model; the base's are in ``adaptation["base"]["card"]``. Cross-validated and held-out
+    scores of the base fit describe another model and are left there only."""
+    import datetime as _dt
+
+    from kpkclassify.workflows.train import library_versions
+
+    new = {key: value for key, value in card.items() if key not in ("adaptation", "cross_validated", "held_out")}
+    new["created"] = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    new["thresholds"] = dict(adaptation["thresholds_after"])
+    params = {k: repr(v) for k, v in adapted.get_params(deep=False).items()}
+    options = dict(card.get("options") or {})
+    if retrain is not None:
+        corpus = retrain["corpus"]
+        weight = retrain["weight"]
+        counts = dict(corpus["label_counts"])
+        for key, value in labelled.counts().items():
+            counts[key] = counts.get(key, 0) + value
+        rows = corpus["rows"] + len(labelled)
+        new["training_data"] = {
+            "sources": [corpus["source"], *sources], "sha256": corpus["sha256_with_rows"], "rows": rows,
+            "label_counts": counts, "train_rows": rows, "test_rows": 0,
+            "corpus": {"source": corpus["source"], "sha256": corpus["sha256"], "rows": corpus["rows"]},
+            "adapting_rows": {"sha256": adaptation["rows"]["sha256"], "rows": len(labelled), "weight": weight},
+        }
+        options = {"seed": seed, "cv": cv, "test_size": None, "with_bundled": corpus["source"].startswith("bundled:"),
+                   "adapted_by": "retrain"}
+    else:
+        options["adapted_by"] = "thresholds"
+    options["params"] = params
+    new["options"] = options
+    new["versions"] = library_versions()
+    new["adaptation"] = adaptation
+    return new
 
 
 def _model_digest(model, base) -> str:
@@ -334,6 +396,13 @@ def _retrain(base, labelled: LabelledData, Y: np.ndarray, w: np.ndarray, D_base:
                              "this model has other labels: adapt with retrain=False")
         extra = read_labelled(corpus if corpus is not None else bundled_corpus_path(), labels=labels)
     corpus_texts = list(extra.texts)
+    joined = LabelledData(label_names=labels)
+    joined.extend(extra)
+    joined.extend(labelled)
+    corpus_info = {"source": "bundled:datasets/train.csv" if corpus is None else
+                   "<LabelledData>" if isinstance(corpus, LabelledData) else str(corpus),
+                   "sha256": extra.sha256(), "sha256_with_rows": joined.sha256(), "rows": len(extra),
+                   "label_counts": extra.counts()}
     corpus_Y = to_indicator([list(r) for r in extra.labels], labels).astype(np.int8)
     scale = w / w.mean()
     folds = num.folds(Y, 3, seed)
@@ -373,7 +442,7 @@ def _retrain(base, labelled: LabelledData, Y: np.ndarray, w: np.ndarray, D_base:
 
     return finish, {
         "weight": weight, "macro_f1_by_weight": tried, "macro_f1": round(f1, 4), "folds": len(folds),
-        "corpus_rows": len(corpus_texts),
+        "corpus_rows": len(corpus_texts), "corpus": corpus_info,
         "cv_gain": num.bootstrap_gain(Y, D, D_base, w, seed=seed),
         "estimates": num.source_estimates(Y, D, w, labels),
     }
