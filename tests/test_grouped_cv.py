@@ -124,3 +124,18 @@ def test_missing_groups_are_refused_naming_the_rows(rows) -> None:
         Classifier(cv=2, min_df=1, augment=0).fit(texts, labels, groups=groups)
     with pytest.raises(ValueError, match=r"missing value\(s\).*position\(s\) 0"):
         Classifier(cv=2, min_df=1, augment=0).fit(texts, labels, groups=np.r_[np.nan, np.arange(len(texts) - 1) % 3])
+
+
+def test_an_empty_group_cell_is_refused_naming_the_row(tmp_path, rows) -> None:
+    from kpkclassify.io.labelled import read_labelled
+    from kpkclassify.workflows.train import read_groups
+
+    path = tmp_path / "grouped.csv"
+    groups = _groups(len(rows))
+    groups[3] = "  "
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "labels", "register"])
+        writer.writerows([text, label, group] for (text, label), group in zip(rows, groups))
+    with pytest.raises(DataError, match=r"grouped\.csv:5: empty 'register' cell; give every row a group"):
+        read_groups(read_labelled(str(path)), "register")

@@ -198,6 +198,10 @@ def read_groups(data: LabelledData, column: str) -> list[str]:
                         cells[number] = row[index] if index < len(row) else ""
             by_file[path] = cells
         out.append(by_file[path].get(int(line), ""))
+    empty = [origin for origin, value in zip(data.origins, out) if not value.strip()]
+    if empty:  # an empty cell would silently become a group of its own
+        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        raise DataError([f"{shown}: empty {column!r} cell; give every row a group (or train without --group-column)"])
     return out
 
 
