@@ -90,3 +90,37 @@ def test_bigram_table_finds_exactly_its_keys(keys, queries):
     probe = np.asarray(keys + queries, dtype=np.int64)
     expected = [keys.index(k) * 7 if k in keys else -1 for k in probe.tolist()]
     assert table.lookup(probe).tolist() == expected
+
+
+def _lookups(vectorizer):
+    return (vectorizer.word_index_, list(vectorizer.word_index_), vectorizer._parts, vectorizer._n_nodes,
+            vectorizer._chains._keys.tolist(), vectorizer._chains._values.tolist(), vectorizer._chains._probes)
+
+
+LONG_WORDS = WORDS + ["abcdefgh", "abcdefghi", "abcdefgi", "pelayanannya", "pelayanannyá", "dé😀", "😀",
+                      "sangatsangatlamasekaliprosesnya", "sangatsangatlamasekaliprosesnyx"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(LONG_WORDS), max_size=10), min_size=1, max_size=40),
+       st.sampled_from([(1, 1), (1, 2), (1, 3), (1, 4), (2, 2), (2, 3)]), st.integers(1, 4))
+def test_vectorised_lookup_builds_what_the_general_loop_does(docs, ngram_range, min_df):
+    """The NumPy chains (when they apply) and the term-by-term loop give the same lookups."""
+    fitted = TermVectorizer(ngram_range=ngram_range, char_ngram_range=(2, 3), min_df=min_df, n_buckets=256).fit(docs)
+    fast = _lookups(fitted)
+    fitted._build_lookup_general()
+    assert fast == _lookups(fitted)
+
+
+def test_vectorised_lookup_leaves_other_vocabularies_to_the_general_loop():
+    from kpkclassify.features.vectorize import _vocabulary_chains
+
+    def chains(words):
+        return _vocabulary_chains(np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8), len(words))
+
+    unigrams, keys, columns = chains(["ab", "ab cd", "cd"])
+    assert unigrams.tolist() == [0, 2] and keys.tolist() == [0 * 3 + 2] and columns.tolist() == [1]
+    assert chains(["ab", "ab cdefghij", "cdefghik"]) is None  # a part that is no unigram (same first 8 bytes)
+    assert chains(["ab", "ab cd", "ab cd ab", "cd"]) is not None
+    assert chains(["ab", "ab cd ab", "cd"]) is None  # a prefix that is no n-gram
+    assert chains(["ab", "ab  cd", "cd"]) is None  # an empty term

@@ -139,12 +139,40 @@ class TermVectorizer:
         starts, values, _ = ranges.cover(size, compute)
         return starts, values
 
-    def _build_lookup(self) -> None:
+    def _build_lookup(self, blob: np.ndarray | None = None) -> None:
         """The lookups of a vocabulary: unigrams by string, and n-grams of two or more terms
         as chains in a hash table: the node of a chain's first term is its part id, and the
         node of ``(chain, term)`` is found under ``node(chain) * n_nodes + part(term)``. A
         node below ``n_words`` is the column of that n-gram; the others are prefixes (and
-        parts) that are no feature themselves."""
+        parts) that are no feature themselves.
+
+        ``blob`` is ``words_`` joined by newlines, as UTF-8 bytes (what the persisted state
+        holds), if the caller has it. When every term of every n-gram is a unigram of the
+        vocabulary and every prefix an n-gram of it (what ``min_df`` gives when
+        ``ngram_range`` starts at 1), the chains are found with NumPy over those bytes
+        (:func:`_vocabulary_chains`), with the same nodes as the general loop
+        (:meth:`_build_lookup_general`), which builds every other vocabulary."""
+        words = self.words_
+        if blob is None:
+            blob = np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8)
+        found = _vocabulary_chains(blob, len(words)) if words else None
+        if found is None:
+            self._build_lookup_general()
+        else:
+            unigrams, keys, columns = found
+            index = unigrams.tolist()
+            self.word_index_ = dict(zip([words[i] for i in index], index))
+            self._parts = dict(self.word_index_)
+            self._n_nodes = len(words)
+            self._chains = BigramTable(keys, columns)
+        self._bucket_column = np.full(self.n_buckets, -1, dtype=np.int32)
+        self._bucket_column[self.buckets_] = len(self.words_) + np.arange(len(self.buckets_))
+        self._idf = np.concatenate([self.word_idf_, self.char_idf_])
+        self._reset_caches()
+
+    def _build_lookup_general(self) -> None:
+        """``word_index_``, ``_parts``, ``_n_nodes`` and ``_chains`` for any vocabulary, term
+        by term (see :meth:`_build_lookup`)."""
         self.word_index_ = {w: i for i, w in enumerate(self.words_) if " " not in w}
         n_words = len(self.words_)
         parts = dict(self.word_index_)
@@ -163,10 +191,6 @@ class TermVectorizer:
                 for chain in node_of]
         self._parts = parts
         self._chains = BigramTable(np.asarray(keys, dtype=np.int64), np.asarray(list(node_of.values()), dtype=np.int64))
-        self._bucket_column = np.full(self.n_buckets, -1, dtype=np.int32)
-        self._bucket_column[self.buckets_] = len(self.words_) + np.arange(len(self.buckets_))
-        self._idf = np.concatenate([self.word_idf_, self.char_idf_])
-        self._reset_caches()
 
     @property
     def n_words(self) -> int:
@@ -326,12 +350,13 @@ class TermVectorizer:
         self.min_df = state["min_df"]
         self.n_buckets = state["n_buckets"]
         self.subwords = state.get("subwords", "all")
-        blob = np.asarray(state["words_"], dtype=np.uint8).tobytes().decode("utf-8")
+        raw = np.asarray(state["words_"], dtype=np.uint8)
+        blob = raw.tobytes().decode("utf-8")
         self.words_ = blob.split("\n") if blob else []
         self.word_idf_ = np.asarray(state["word_idf_"], dtype=np.float64)
         self.buckets_ = np.asarray(state["buckets_"], dtype=np.int64)
         self.char_idf_ = np.asarray(state["char_idf_"], dtype=np.float64)
-        self._build_lookup()
+        self._build_lookup(raw)
 
 
 def _ngram_df(terms: np.ndarray, doc: np.ndarray, n_ids: int, n: int, names: Sequence[str],
@@ -355,6 +380,106 @@ def _ngram_df(terms: np.ndarray, doc: np.ndarray, n_ids: int, n: int, names: Seq
     where[key] = at  # one window of each key
     windows = terms[where[kept][:, None] + np.arange(n)].tolist()
     return {" ".join([names[t] for t in window]): int(d) for window, d in zip(windows, df[kept].tolist())}
+
+
+#: ``_MASKS[n]`` keeps the first ``n`` bytes (0 to 8) of a little-endian 8-byte word.
+_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: well-spread 64-bit values from ``x`` (uint64, wrapping)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _vocabulary_chains(blob: np.ndarray, n_words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The chains of a vocabulary whose n-grams are made of its own unigrams, found with
+    NumPy: ``(unigram columns, chain keys, chain columns)``, keys in column order, as
+    :meth:`TermVectorizer._build_lookup_general` computes them when every part is a unigram
+    (its column is its part id) and every prefix of two or more terms an n-gram (its column
+    is its node), so that no node is added (``n_nodes == n_words``). ``None`` for any other
+    vocabulary (or one whose blob is not ``n_words`` words with non-empty terms).
+
+    ``blob`` is the words joined by newlines (UTF-8 bytes), terms separated by spaces. Each
+    term is read as the 8-byte words of its bytes and looked up among the unigrams by a key:
+    the bytes themselves for a term of under 8 bytes, else a hash of its words whose match is
+    checked word by word, so a hash collision can only send the vocabulary to the general
+    loop, never give a wrong part."""
+    raw = np.asarray(blob, dtype=np.uint8)
+    is_newline = raw == 10
+    is_break = is_newline | (raw == 32)
+    breaks = np.flatnonzero(is_break)
+    if int(np.count_nonzero(is_newline)) != n_words - 1 or len(raw) >= 2**31:
+        return None
+    n_terms = len(breaks) + 1
+    term_start = np.concatenate([[0], breaks + 1]).astype(np.int32)
+    term_length = np.concatenate([breaks, [len(raw)]]).astype(np.int32) - term_start
+    if not term_length.all():  # an empty term (or word)
+        return None
+    term_word = np.concatenate([[0], np.cumsum(is_newline[breaks])])
+    per_word = np.bincount(term_word, minlength=n_words)
+    first_term = np.concatenate([[0], np.cumsum(per_word)[:-1]])
+    unigrams = np.flatnonzero(per_word == 1)
+    chains = np.flatnonzero(per_word > 1)
+    if not len(chains):
+        return unigrams, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # each term as the little-endian 8-byte words of its bytes (the bytes past its end masked off)
+    padded = np.zeros(len(raw) + 8, dtype=np.uint8)
+    padded[: len(raw)] = raw
+    word_at = np.ndarray((len(raw) + 1,), dtype="<u8", buffer=padded, strides=(1,))  # the 8 bytes from each byte
+
+    def words_of(start: np.ndarray, length: np.ndarray, k: int) -> np.ndarray:
+        """Word ``k`` of the terms of ``start`` and ``length`` (all longer than ``8 * k`` bytes)."""
+        return word_at[start + 8 * k] & _MASKS[np.minimum(length - 8 * k, 8)]
+
+    # a key for each term, looked up among the unigrams' keys: a term of under 8 bytes is its
+    # own key (its bytes and its length); a longer one has a hash of its words and length
+    # (from 2**62 up, apart from the others), and a match is checked word by word below
+    key = (word_at[term_start] & _MASKS[np.minimum(term_length, 8)]) | (term_length.astype(np.uint64) << np.uint64(56))
+    long = np.flatnonzero(term_length >= 8)
+    if len(long):
+        start, length = term_start[long], term_length[long]
+        hashed = length.astype(np.uint64)
+        for k in range((int(length.max()) + 7) // 8):
+            longer = np.flatnonzero(length > 8 * k)
+            hashed[longer] = _mix(hashed[longer] ^ words_of(start[longer], length[longer], k))
+        key[long] = (_mix(hashed) >> np.uint64(2)) | np.uint64(1 << 62)
+    key = key.astype(np.int64)  # >= 0: never the table's empty key
+    in_chain = np.flatnonzero(per_word[term_word] > 1)
+    part = np.full(n_terms, -1, dtype=np.int64)
+    part[in_chain] = BigramTable(key[first_term[unigrams]], unigrams).lookup(key[in_chain])
+    found = part[in_chain]
+    if (found < 0).any():
+        return None
+    # each long term of a chain has the bytes of the unigram found for it
+    checked = np.flatnonzero(term_length[in_chain] >= 8)
+    mine, theirs = term_start[in_chain[checked]], term_start[first_term[found[checked]]]
+    length = term_length[in_chain[checked]]
+    if (term_length[first_term[found[checked]]] != length).any():
+        return None
+    for k in range((int(length.max(initial=0)) + 7) // 8):
+        longer = np.flatnonzero(length > 8 * k)
+        if not np.array_equal(words_of(mine[longer], length[longer], k), words_of(theirs[longer], length[longer], k)):
+            return None
+    # the node of each chain's first k terms, level by level: the column of that k-gram
+    length = per_word[chains]
+    node = part[first_term[chains]]
+    keys = np.zeros(len(chains), dtype=np.int64)
+    longest = int(length.max())
+    for k in range(2, longest + 1):
+        live = np.flatnonzero(length >= k)
+        key = node[live] * n_words + part[first_term[chains[live]] + k - 1]
+        done = length[live] == k
+        keys[live[done]] = key[done]
+        if k < longest:
+            complete, longer = key[done], key[~done]
+            order = np.argsort(complete, kind="stable")
+            where = np.minimum(np.searchsorted(complete[order], longer), max(len(complete) - 1, 0))
+            if not len(complete) or (complete[order][where] != longer).any():
+                return None  # a prefix that is no n-gram of the vocabulary
+            node[live[~done]] = chains[live[done]][order][where]
+    return unigrams, keys, chains
 
 
 class _Ranges:
@@ -418,13 +543,15 @@ class BigramTable:
         self.size = len(keys)
         home = self._home(keys)
         pending = np.arange(len(keys))
+        owner = np.full(1 << bits, len(keys), dtype=np.int64)  # the first key to claim each free slot
         probe = 0
         while pending.size:  # round r places each pending key in its r-th slot if free
             slots = (home[pending] + probe) & self._mask
             free = self._keys[slots] == -1
             slots, candidates = slots[free], pending[free]
-            slots, first = np.unique(slots, return_index=True)  # one winner per slot
-            winners = candidates[first]
+            np.minimum.at(owner, slots, candidates)  # one winner per slot: the first key to claim it
+            won = owner[slots] == candidates
+            slots, winners = slots[won], candidates[won]
             self._keys[slots] = keys[winners]
             self._values[slots] = values[winners]
             placed = np.zeros(len(keys), dtype=bool)

@@ -54,9 +54,16 @@ def _parse_pairs(lines: Iterable[str], source: str) -> dict[str, str]:
 @functools.cache
 def root_words() -> frozenset[str]:
     """PySastrawi's dictionary of Indonesian root words (about 30,000)."""
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+    # The file StemmerFactory().get_words() reads, read without importing the stemmer's modules.
+    try:
+        words = resources.files("Sastrawi.Stemmer").joinpath("data", "kata-dasar.txt").read_text(encoding="utf-8")
+    except (OSError, ModuleNotFoundError):  # another layout: ask PySastrawi
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-    return frozenset(w.strip() for w in StemmerFactory().get_words() if w.strip())
+        lines = StemmerFactory().get_words()
+    else:
+        lines = words.split("\n")
+    return frozenset(filter(None, map(str.strip, lines)))  # the stripped words, in the file's order
 
 
 @dataclass(frozen=True, eq=False)
