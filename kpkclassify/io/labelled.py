@@ -283,6 +283,35 @@ def read_label_guide(path: str | os.PathLike) -> dict[str, str]:
     return guide
 
 
+def column_cells(path: str, column: str) -> tuple[dict[int, object] | None, list[str]]:
+    """One more column of a labelled file, read again beside its texts and labels (groups for
+    ``train --group-column``, selection weights for ``adapt``).
+
+    Returns ``(cells, columns)``: ``cells`` maps a row's line number to its value, for the rows
+    that have one (a JSON Lines record holding the key, whatever its value; a table cell that is
+    not blank), or is ``None`` when a table has no such column (matched as text columns are:
+    exactly, else ignoring case and surrounding spaces); ``columns`` are the file's columns.
+    """
+    cells: dict[int, object] = {}
+    with TableReader(path) as reader:
+        if reader.kind == "jsonl":
+            for number, record in reader.records():
+                if column in record:
+                    cells[number] = record[column]
+            return cells, list(reader.columns)
+        lowered = [c.strip().lower() for c in reader.columns]
+        if column in reader.columns:
+            index = reader.columns.index(column)
+        elif column.strip().lower() in lowered:
+            index = lowered.index(column.strip().lower())
+        else:
+            return None, list(reader.columns)
+        for number, row in reader.rows():
+            if index < len(row) and row[index].strip():
+                cells[number] = row[index]
+    return cells, list(reader.columns)
+
+
 def bundled_corpus_path() -> Path:
     """Our training split, as shipped inside the package (or in a source checkout)."""
     shipped = Path(str(resources.files("kpkclassify").joinpath("datasets", "train.csv")))

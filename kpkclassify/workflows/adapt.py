@@ -260,25 +260,16 @@ def _weights(labelled: LabelledData, sources: list[str], column: str | None, giv
 
 
 def _read_weight_column(sources: list[str], column: str, required: bool) -> dict[str, float]:
-    from kpkclassify.io.tables import TableReader
+    from kpkclassify.io.labelled import column_cells
 
     values: dict[str, float] = {}
     for path in sources:
-        with TableReader(path) as reader:
-            if reader.kind == "jsonl":
-                for number, record in reader.records():
-                    if column in record:
-                        values[f"{path}:{number}"] = _weight(record[column], path, number, column)
-                continue
-            lowered = [c.strip().lower() for c in reader.columns]
-            if column.lower() not in lowered:
-                if required:
-                    raise InputError(f"{path}: no weight column {column!r}; columns are: {', '.join(reader.columns)}")
-                continue
-            index = lowered.index(column.lower())
-            for number, cells in reader.rows():
-                if any(c.strip() for c in cells) and index < len(cells) and cells[index].strip():
-                    values[f"{path}:{number}"] = _weight(cells[index], path, number, column)
+        cells, columns = column_cells(path, column)
+        if cells is None:
+            if required:
+                raise InputError(f"{path}: no weight column {column!r}; columns are: {', '.join(columns)}")
+            continue
+        values.update((f"{path}:{number}", _weight(value, path, number, column)) for number, value in cells.items())
     return values
 
 

@@ -174,30 +174,21 @@ def read_groups(data: LabelledData, column: str) -> list[str]:
         When the rows were not read from files, or a file has no such column.
     """
     from kpkclassify.exceptions import DataError
-    from kpkclassify.io.tables import TableReader
+    from kpkclassify.io.labelled import column_cells
 
-    by_file: dict[str, dict[int, str]] = {}
+    by_file: dict[str, dict[int, object]] = {}
     out = []
     for origin in data.origins:
         path, _, line = origin.rpartition(":")
         if not path or not line.isdigit():
             raise DataError([f"{origin}: a group column needs rows read from files"])
         if path not in by_file:
-            cells: dict[int, str] = {}
-            with TableReader(path) as reader:
-                if reader.kind == "jsonl":
-                    for number, record in reader.records():
-                        value = record.get(column)
-                        cells[number] = "" if value is None else str(value)
-                else:
-                    if column not in reader.columns:
-                        raise DataError([f"{path}: no column {column!r} for the groups; the columns are "
-                                         f"{', '.join(reader.columns)}"])
-                    index = reader.columns.index(column)
-                    for number, row in reader.rows():
-                        cells[number] = row[index] if index < len(row) else ""
+            cells, columns = column_cells(path, column)
+            if cells is None:
+                raise DataError([f"{path}: no column {column!r} for the groups; the columns are {', '.join(columns)}"])
             by_file[path] = cells
-        out.append(by_file[path].get(int(line), ""))
+        value = by_file[path].get(int(line))
+        out.append("" if value is None else str(value))
     empty = [origin for origin, value in zip(data.origins, out) if not value.strip()]
     if empty:  # an empty cell would silently become a group of its own
         shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
