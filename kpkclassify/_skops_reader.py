@@ -22,6 +22,7 @@ import importlib
 import io
 import json
 import zipfile
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ class NeedsSkops(Exception):
     """The file holds something this reader does not build: load it with skops."""
 
 
-class _Node:
+class _Node(ABC):
     """One value of the schema, built on demand and once (shared values are one node)."""
 
     _unbuilt = object()
@@ -53,8 +54,9 @@ class _Node:
             self._value = self._construct()
         return self._value
 
-    def _construct(self) -> Any:  # pragma: no cover - every node type defines it
-        raise NotImplementedError
+    @abstractmethod
+    def _construct(self) -> Any:
+        """Build the node's value (each node type defines how)."""
 
 
 class _Reader:
