@@ -137,9 +137,9 @@ def html_report(model, texts: Sequence[str], labels: Sequence, evaluation: Evalu
             f"{_svg_pr(Y[:, j], proba[:, j], label)}"
             f"<p class=small>top weighted terms</p><table>{terms}</table></div>"
         )
-    from kpkclassify.workflows.suggest import _masker
+    from kpkclassify.text._mask import masker
 
-    shown = _masker(mask_personal)  # masked before it is cut: a cut NIK would leak its digits
+    shown = masker(mask_personal)  # masked before it is cut: a cut NIK would leak its digits
     errors = "".join(
         f"<tr><td>{e['row']}</td><td class=l>{esc(e['true'])}</td><td class=l>{esc(e['predicted'])}</td>"
         f"<td class=l>{esc(shown(e['text'])[:300])}</td></tr>"

@@ -353,7 +353,9 @@ def review_file(
         drawn = np.random.default_rng(seed).choice(rest, size=min(n_random, len(rest)), replace=False).tolist()
         chosen = np.sort(np.concatenate([chosen, np.asarray(drawn, dtype=chosen.dtype)]))
     summary.selected = len(chosen)
-    shown = _masker(mask)
+    from kpkclassify.text._mask import masker
+
+    shown = masker(mask)
     digest_of: dict[int, str] = {}  # position in `present` -> hash of the text sent
     to_send: dict[str, str] = {}  # hash -> text sent
     for k in chosen.tolist():
@@ -482,14 +484,6 @@ def _names(columns: Sequence[str], labels: Sequence[str]) -> list[str]:
     while taken.intersection(names):
         names = [f"kpk_{n}" for n in names]
     return names
-
-
-def _masker(mask: bool) -> Callable[[str], str]:
-    if not mask:
-        return lambda text: text
-    from kpkclassify.text import mask_personal
-
-    return mask_personal
 
 
 def _open_cache(cache: bool | str | os.PathLike) -> Any:

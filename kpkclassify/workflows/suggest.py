@@ -130,18 +130,11 @@ def suggest(
         picked += [int(i) for i in drawn]
         weights += [len(rest) / len(drawn)] * len(drawn)
     guesses = from_indicator(decide(proba[picked], model.thresholds_).astype(np.int8), model.labels_)
-    shown = _masker(mask_personal)
+    from kpkclassify.text._mask import masker
+
+    shown = masker(mask_personal)
     return [Suggestion(i, float(scores[i]), "|".join(g), shown(texts[i]), w)
             for i, g, w in zip(picked, guesses, weights)]
-
-
-def _masker(mask_personal: bool):
-    """:func:`kpkclassify.text.mask_personal` when asked for, else the identity."""
-    if not mask_personal:
-        return lambda text: text
-    from kpkclassify.text import mask_personal as mask
-
-    return mask
 
 
 def _masked_rows(rows: list[list[str]], columns: Sequence[int], picked: Sequence[int]) -> list[list[str]]:
