@@ -138,6 +138,19 @@ def from_indicator(matrix: np.ndarray, labels: Sequence[str] = LABELS) -> list[t
     return [tuple(labels[int(j)] for j in np.flatnonzero(row)) or (OTHER,) for row in np.asarray(matrix)]
 
 
+def label_combinations(Y: np.ndarray) -> np.ndarray:
+    """Each row's label combination of a 0/1 indicator matrix as one integer (bit j: label j)."""
+    return np.asarray(Y).astype(np.int64) @ (1 << np.arange(np.shape(Y)[1], dtype=np.int64))
+
+
+def pooled_strata(Y: np.ndarray, n_folds: int) -> np.ndarray:
+    """Strata for folds stratified by label combination: combinations with fewer than
+    ``n_folds`` rows, too rare to spread over the folds, join the most common one."""
+    strata = label_combinations(Y)
+    counts = np.bincount(strata)
+    return np.where(counts[strata] >= n_folds, strata, int(np.argmax(counts)))
+
+
 def decide(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """The one decision rule: a label applies where its probability reaches its threshold.
 

@@ -196,9 +196,9 @@ def folds(Y: np.ndarray, n_folds: int, seed: int = 0) -> list[np.ndarray]:
     """Test indices of ``n_folds`` folds stratified by label combination (rare ones pooled)."""
     from sklearn.model_selection import StratifiedKFold
 
-    strata = Y.astype(np.int64) @ (1 << np.arange(Y.shape[1]))
-    counts = np.bincount(strata)
-    strata = np.where(counts[strata] >= n_folds, strata, int(np.argmax(counts)))
+    from kpkclassify.labels import pooled_strata
+
+    strata = pooled_strata(Y, n_folds)
     n_folds = max(2, min(n_folds, int(np.bincount(strata).max())))
     splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     return [test for _, test in splitter.split(np.zeros(len(Y)), strata)]
@@ -225,8 +225,7 @@ def weighted_counts(Y: np.ndarray, D: np.ndarray, w: np.ndarray) -> dict[str, np
 def macro_f1(Y: np.ndarray, D: np.ndarray, w: np.ndarray | None = None, labels: np.ndarray | None = None) -> float:
     """Macro F1 over ``labels`` (a boolean mask; by default the labels with a positive row)."""
     w = np.ones(len(Y)) if w is None else w
-    c = weighted_counts(Y, D, w)
-    f1 = 2 * c["tp"] / np.maximum(2 * c["tp"] + c["fp"] + c["fn"], 1e-12)
+    f1 = _f1_from(w, Y.astype(bool), D.astype(bool))
     mask = Y.any(axis=0) if labels is None else labels
     return float(f1[mask].mean()) if mask.any() else 0.0
 

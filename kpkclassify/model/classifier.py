@@ -20,7 +20,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from kpkclassify._missing import is_missing
 from kpkclassify.features.compiled import EncodedTexts
 from kpkclassify.features.text_features import TextFeatures
-from kpkclassify.labels import OTHER, decide, from_indicator, label_set, to_indicator, top_label
+from kpkclassify.labels import OTHER, decide, from_indicator, label_combinations, label_set, pooled_strata, to_indicator, top_label
 from kpkclassify.model.thresholds import best_threshold, fit_platt
 from kpkclassify.text import IndonesianPreprocessor
 
@@ -423,12 +423,9 @@ class Classifier(ClassifierMixin, BaseEstimator):
         """Out-of-fold probabilities for ``terms`` encoded by :meth:`TextFeatures.encode` (features refit per fold;
         noisy copies, if any, join the training folds only; ``groups``: see :meth:`fit`)."""
         noisy = noisy or []
-        strata = Y @ (1 << np.arange(Y.shape[1]))  # stratify by label combination
-        counts = np.bincount(strata)
-        # Combinations too rare to spread over the folds join the most common one.
         cv: Any = self.cv
-        n_splits = int(cv) if isinstance(cv, Integral) else cv.get_n_splits(np.zeros(len(strata)), strata, groups)
-        strata = np.where(counts[strata] >= n_splits, strata, int(np.argmax(counts)))
+        n_splits = int(cv) if isinstance(cv, Integral) else cv.get_n_splits(np.zeros(len(Y)), label_combinations(Y), groups)
+        strata = pooled_strata(Y, n_splits)  # stratified by label combination
         out = np.zeros(Y.shape, dtype=np.float64)
         copies = 1 + len(noisy)
         splits = self._splits(strata, groups)
