@@ -31,7 +31,7 @@ def _require_dask() -> None:
 
 def _classify_partition(frame: Any, model: Any, text_columns: Sequence[str], names: Sequence[str]) -> Any:
     """Add the prediction columns to one pandas partition (runs on a worker)."""
-    from kpkclassify.workflows.classify import STATUS_EMPTY, STATUS_OK, _chunk_values, model_labels
+    from kpkclassify.workflows.classify import STATUS_EMPTY, STATUS_OK, _chunk_values, model_labels, prediction_columns
 
     # Column-wise lists, joined in Python: row-wise pandas operations cost far more than the model.
     columns = [frame[c].fillna("").astype(str).tolist() for c in text_columns]
@@ -40,7 +40,7 @@ def _classify_partition(frame: Any, model: Any, text_columns: Sequence[str], nam
     present = [t for t, e in zip(texts, empty) if not e]
     labels = model_labels(model)
     values = iter(_chunk_values(model.predict_proba(present), model.thresholds_, labels)) if present else iter(())
-    blank = [""] * (3 + len(labels)) + [STATUS_EMPTY]  # labels, label, p_<label>..., uncertainty
+    blank = [""] * (len(prediction_columns(labels)) - 1) + [STATUS_EMPTY]  # every column empty but the status
     rows = [list(blank) if e else next(values) + [STATUS_OK] for e in empty]
     out = frame.copy()
     for name, column in zip(names, zip(*rows) if rows else [()] * len(names)):
